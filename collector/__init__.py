@@ -1,0 +1,1 @@
+"""The netmon collector: ingests agent reports, polls agentless devices, serves Prometheus."""

@@ -1,0 +1,132 @@
+"""The Prometheus text format (version 0.0.4), written the way Go's client writes it.
+
+prometheus_client's own writer appends ``_total`` to every counter family's HELP/TYPE lines
+and prints floats in Python's notation; node_exporter and snmp_exporter print ``ifHCInOctets``
+as a counter without a suffix and ``1.6777216e+10`` in Go's shortest ``%g`` notation. To be a
+drop-in replacement netmon writes exactly what they write:
+
+* families sorted by name, series within a family sorted by label values, labels by name;
+* families that share a name are merged (first HELP and TYPE win); a series repeated with
+  the same labels keeps its first value, as Prometheus would reject the duplicate;
+* values formatted like Go's ``strconv.FormatFloat(v, 'g', -1, 64)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+
+from prometheus_client import Metric
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+_TYPES = {"counter": "counter", "gauge": "gauge", "summary": "summary",
+          "histogram": "histogram", "unknown": "untyped", "info": "gauge",
+          "stateset": "gauge", "gaugehistogram": "histogram"}
+
+
+def format_value(value: float) -> str:
+    """Go's ``FormatFloat(v, 'g', -1, 64)``, with the text format's special cases."""
+    if value == 0:
+        return "0"
+    if value == 1:
+        return "1"
+    if value == -1:
+        return "-1"
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    sign = "-" if value < 0 else ""
+    magnitude = -value if value < 0 else value
+    if magnitude < 1e15 and magnitude.is_integer():
+        text = str(int(magnitude))
+        exp = len(text) - 1
+        if exp < 6:
+            return sign + text
+        digits = text.rstrip("0")
+    else:
+        digits, exp = _shortest_digits(magnitude)
+        if -4 <= exp < 6:
+            if exp >= 0:
+                point = exp + 1
+                if len(digits) <= point:
+                    return sign + digits + "0" * (point - len(digits))
+                return sign + digits[:point] + "." + digits[point:]
+            return sign + "0." + "0" * (-exp - 1) + digits
+    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+    return f"{sign}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def _shortest_digits(magnitude: float) -> tuple[str, int]:
+    """Shortest round-trip significant digits of a positive float and its decimal exponent."""
+    text = repr(magnitude)
+    mantissa, _, exp_text = text.partition("e")
+    exp = int(exp_text) if exp_text else 0
+    whole, _, frac = mantissa.partition(".")
+    if frac == "0":
+        frac = ""
+    digits = (whole + frac).lstrip("0")
+    # Position of the decimal point relative to the first significant digit.
+    leading_zeros = len(whole + frac) - len((whole + frac).lstrip("0"))
+    exp += len(whole) - 1 - leading_zeros
+    return digits.rstrip("0") or "0", exp
+
+
+def _escape_help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _escape_label(text: str) -> str:
+    if "\\" in text or '"' in text or "\n" in text:
+        return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return text
+
+
+def render(families: Iterable[Metric]) -> bytes:
+    """Render families as one exposition in the Prometheus text format."""
+    merged: dict[str, tuple[Metric, dict[tuple[str, tuple[tuple[str, str], ...]], str]]] = {}
+    for family in families:
+        entry = merged.get(family.name)
+        if entry is None:
+            entry = merged[family.name] = (family, {})
+        series = entry[1]
+        for sample in family.samples:
+            labels = tuple(sorted(sample.labels.items()))
+            key = (sample.name, labels)
+            if key in series:
+                log.debug("duplicate series dropped metric=%s labels=%s", sample.name, labels)
+                continue
+            line = _sample_line(sample.name, labels, sample.value, sample.timestamp)
+            series[key] = line
+    out: list[str] = []
+    for name in sorted(merged):
+        family, series = merged[name]
+        if not series:
+            continue
+        out.append(f"# HELP {name} {_escape_help(family.documentation)}\n")
+        out.append(f"# TYPE {name} {_TYPES.get(family.type, 'untyped')}\n")
+        out.extend(series[key] for key in sorted(series, key=_series_order))
+    return "".join(out).encode("utf-8")
+
+
+def _series_order(key: tuple[str, tuple[tuple[str, str], ...]]) -> tuple[str, tuple[str, ...]]:
+    name, labels = key
+    return name, tuple(value for _, value in labels)
+
+
+def _sample_line(
+    name: str, labels: tuple[tuple[str, str], ...], value: float, timestamp: object
+) -> str:
+    if labels:
+        body = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
+        head = f"{name}{{{body}}}"
+    else:
+        head = name
+    if timestamp is None:
+        return f"{head} {format_value(value)}\n"
+    millis = round(float(timestamp) * 1000)  # type: ignore[arg-type]
+    return f"{head} {format_value(value)} {millis}\n"

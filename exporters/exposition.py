@@ -14,10 +14,11 @@ drop-in replacement netmon writes exactly what they write:
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable
 
 from prometheus_client import Metric
+
+from exporters.gofloat import format_g
 
 log = logging.getLogger(__name__)
 
@@ -29,51 +30,12 @@ _TYPES = {"counter": "counter", "gauge": "gauge", "summary": "summary",
 
 
 def format_value(value: float) -> str:
-    """Go's ``FormatFloat(v, 'g', -1, 64)``, with the text format's special cases."""
-    if value == 0:
-        return "0"
+    """A sample value as Go's client writes it (``FormatFloat(v, 'g', -1, 64)``)."""
     if value == 1:
         return "1"
     if value == -1:
         return "-1"
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    sign = "-" if value < 0 else ""
-    magnitude = -value if value < 0 else value
-    if magnitude < 1e15 and magnitude.is_integer():
-        text = str(int(magnitude))
-        exp = len(text) - 1
-        if exp < 6:
-            return sign + text
-        digits = text.rstrip("0")
-    else:
-        digits, exp = _shortest_digits(magnitude)
-        if -4 <= exp < 6:
-            if exp >= 0:
-                point = exp + 1
-                if len(digits) <= point:
-                    return sign + digits + "0" * (point - len(digits))
-                return sign + digits[:point] + "." + digits[point:]
-            return sign + "0." + "0" * (-exp - 1) + digits
-    mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    return f"{sign}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-
-
-def _shortest_digits(magnitude: float) -> tuple[str, int]:
-    """Shortest round-trip significant digits of a positive float and its decimal exponent."""
-    text = repr(magnitude)
-    mantissa, _, exp_text = text.partition("e")
-    exp = int(exp_text) if exp_text else 0
-    whole, _, frac = mantissa.partition(".")
-    if frac == "0":
-        frac = ""
-    digits = (whole + frac).lstrip("0")
-    # Position of the decimal point relative to the first significant digit.
-    leading_zeros = len(whole + frac) - len((whole + frac).lstrip("0"))
-    exp += len(whole) - 1 - leading_zeros
-    return digits.rstrip("0") or "0", exp
+    return format_g(value)
 
 
 def _escape_help(text: str) -> str:

@@ -39,12 +39,13 @@ async def run_exporter(exporter: Exporter, timeout: float | None = None) -> Expo
         families = await asyncio.wait_for(exporter.collect(), timeout)
     except TimeoutError:
         error = f"timed out after {timeout}s"
-    except Exception as exc:  # noqa: BLE001 - the harness exists to contain any failure
+    except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
     else:
         return ExporterRun(exporter.name, time.perf_counter() - start, True, families)
     duration = time.perf_counter() - start
-    log.warning("exporter failed exporter=%s duration=%.3fs error=%s", exporter.name, duration, error)
+    log.warning("exporter failed exporter=%s duration=%.3fs error=%s",
+                exporter.name, duration, error)
     return ExporterRun(exporter.name, duration, False, [], error)
 
 

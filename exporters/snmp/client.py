@@ -1,0 +1,247 @@
+"""GET and WALK against one target: the BER fast path for SNMPv1/v2c, pysnmp for SNMPv3.
+
+Both sessions give the same thing back, a list of ``(oid, tag, value)`` varbinds (see
+:mod:`exporters.snmp.values`), and follow gosnmp's walk rules so that netmon reads exactly
+what snmp_exporter reads: GETBULK (GETNEXT for v1) from the root until an answer leaves the
+subtree or says endOfMibView; if the very first answer is already outside, the root is a
+leaf and is fetched with GET instead; OIDs must increase unless the module allows otherwise.
+
+All sessions of a process share one :class:`SnmpStack`: one UDP socket per address family
+for the fast path and one pysnmp ``SnmpEngine`` for v3 (an engine per target is known to
+melt the CPU during v3 engine discovery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from exporters.errors import (
+    ConfigError,
+    SnmpErrorStatus,
+    SnmpLimitExceeded,
+    SnmpProtocolError,
+    SnmpTransportError,
+)
+from exporters.snmp import ber
+from exporters.snmp.config import Auth, WalkParams
+from exporters.snmp.transport import RequestStats, SnmpTransport
+from exporters.snmp.values import END_OF_MIB_VIEW, EXCEPTIONS, Oid, VarBind, format_oid
+
+#: SNMP error-status names (RFC 3416), for messages.
+ERROR_STATUS = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr",
+                6: "noAccess", 7: "wrongType", 8: "wrongLength", 9: "wrongEncoding",
+                10: "wrongValue", 11: "noCreation", 12: "inconsistentValue",
+                13: "resourceUnavailable", 14: "commitFailed", 15: "undoFailed",
+                16: "authorizationError", 17: "notWritable", 18: "inconsistentName"}
+NO_SUCH_NAME = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where to send: snmp_exporter's target syntax ``[udp://]host[:port]``."""
+
+    host: str
+    port: int = 161
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        raw = text
+        scheme, sep, rest = text.partition("://")
+        if sep:
+            if scheme != "udp":
+                raise ConfigError(f"target {raw!r}: only udp:// is supported, not {scheme}://")
+            text = rest
+        if text.startswith("["):
+            host, _, tail = text[1:].partition("]")
+            port_text = tail[1:] if tail.startswith(":") else ""
+        elif text.count(":") == 1:
+            host, _, port_text = text.partition(":")
+        else:
+            host, port_text = text, ""
+        if not host:
+            raise ConfigError(f"target {raw!r} has no host")
+        try:
+            port = int(port_text) if port_text else 161
+        except ValueError:
+            raise ConfigError(f"target {raw!r}: port {port_text!r} is not a number") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"target {raw!r}: port {port} out of range")
+        return cls(host, port)
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds that keep one huge or lying target from eating memory and time."""
+
+    max_varbinds: int = 100_000      # per scrape, all gets and walks together
+    max_requests_per_walk: int = 20_000
+
+
+class SnmpSession(Protocol):
+    stats: RequestStats
+
+    async def get(self, oids: Sequence[Oid]) -> list[VarBind]: ...
+
+    async def walk(self, root: Oid) -> list[VarBind]: ...
+
+
+@dataclass
+class SnmpStack:
+    """The process-wide SNMP resources: the shared socket(s) and the shared pysnmp engine."""
+
+    transport: SnmpTransport = field(default_factory=SnmpTransport)
+    _engine: Any = None
+    _resolved: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def pysnmp_engine(self) -> Any:
+        if self._engine is None:
+            from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
+            self._engine = SnmpEngine()
+        return self._engine
+
+    async def resolve(self, host: str) -> tuple[int, str]:
+        """(address family, numeric address) of a host; cached for the life of the stack."""
+        cached = self._resolved.get(host)
+        if cached:
+            return cached
+        try:
+            ip = ipaddress.ip_address(host)
+            result = (socket.AF_INET6 if ip.version == 6 else socket.AF_INET, str(ip))
+        except ValueError:
+            loop = asyncio.get_running_loop()
+            try:
+                infos = await loop.getaddrinfo(host, None, type=socket.SOCK_DGRAM)
+            except OSError as exc:
+                raise SnmpTransportError(f"cannot resolve {host!r}: {exc}") from exc
+            family, _, _, _, sockaddr = infos[0]
+            result = (int(family), str(sockaddr[0]))
+        self._resolved[host] = result
+        return result
+
+    async def session(self, target: Target, auth: Auth, params: WalkParams,
+                      limits: Limits | None = None) -> SnmpSession:
+        limits = limits or Limits()
+        if auth.version in (1, 2):
+            family, address = await self.resolve(target.host)
+            return CommunitySession(self.transport, family, (address, target.port), auth,
+                                    params, limits)
+        from exporters.snmp.client_v3 import UsmSession
+        return UsmSession(self.pysnmp_engine(), target, auth, params, limits)
+
+    def close(self) -> None:
+        self.transport.close()
+        if self._engine is not None:
+            self._engine.close_dispatcher()
+            self._engine = None
+
+
+def check_walk_step(root: Oid, previous: Oid, varbind: VarBind, first: bool,
+                    allow_nonincreasing: bool) -> str:
+    """gosnmp's rule for one varbind of a walk: "keep", "done", or "leaf" (the root itself
+    is an instance: GET it). Raises on an OID that does not increase."""
+    oid, tag, _ = varbind
+    if tag in EXCEPTIONS:
+        return "leaf" if first and tag != END_OF_MIB_VIEW else "done"
+    if len(oid) <= len(root) or oid[:len(root)] != root:
+        return "leaf" if first else "done"
+    if not allow_nonincreasing and oid <= previous:
+        raise SnmpProtocolError(
+            f"OID not increasing: {format_oid(oid)} after {format_oid(previous)} "
+            "(set allow_nonincreasing_oids: true in the module if this device needs it)")
+    return "keep"
+
+
+@dataclass
+class CommunitySession:
+    """SNMPv1/v2c over the shared socket, with netmon's own BER codec."""
+
+    transport: SnmpTransport
+    family: int
+    address: tuple[str, int]
+    auth: Auth
+    params: WalkParams
+    limits: Limits
+    stats: RequestStats = field(default_factory=RequestStats)
+    varbinds_read: int = 0
+
+    def __post_init__(self) -> None:
+        self._version = ber.VERSION_1 if self.auth.version == 1 else ber.VERSION_2C
+        self._community = self.auth.community.reveal().encode()
+
+    async def _request(self, pdu_type: int, oids: list[Oid], max_repetitions: int = 0
+                       ) -> ber.Response:
+        def build(request_id: int) -> bytes:
+            return ber.encode_request(self._version, self._community, pdu_type, request_id,
+                                      oids, 0, max_repetitions)
+        response = await self.transport.request(
+            self.address, self.family, build, self.params.timeout, self.params.retries,
+            self.stats)
+        self.varbinds_read += len(response.varbinds)
+        if self.varbinds_read > self.limits.max_varbinds:
+            raise SnmpLimitExceeded(
+                f"{self.address[0]}:{self.address[1]} returned more than "
+                f"{self.limits.max_varbinds} varbinds in one scrape; if the device really has "
+                "tables that large, raise the limit (max_varbinds)")
+        return response
+
+    def _raise_status(self, response: ber.Response, oids: Sequence[Oid]) -> None:
+        status = response.error_status
+        index = response.error_index
+        oid = format_oid(oids[index - 1]) if 0 < index <= len(oids) else "?"
+        raise SnmpErrorStatus(
+            f"{self.address[0]}:{self.address[1]} answered error-status "
+            f"{ERROR_STATUS.get(status, status)} ({status}) for {oid}", status, index)
+
+    async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
+        """GET in chunks (one OID per request for v1, as snmp_exporter), skipping OIDs the
+        target does not have."""
+        per_request = 1 if self._version == ber.VERSION_1 else max(1, self.params.max_repetitions)
+        out: list[VarBind] = []
+        for i in range(0, len(oids), per_request):
+            chunk = list(oids[i:i + per_request])
+            response = await self._request(ber.GET_REQUEST, chunk)
+            if response.error_status:
+                if response.error_status == NO_SUCH_NAME and self._version == ber.VERSION_1:
+                    continue
+                self._raise_status(response, chunk)
+            out.extend(vb for vb in response.varbinds if vb[1] not in EXCEPTIONS)
+        return out
+
+    async def walk(self, root: Oid) -> list[VarBind]:
+        bulk = self._version != ber.VERSION_1
+        out: list[VarBind] = []
+        current = root
+        for requests in range(1, self.limits.max_requests_per_walk + 1):
+            if bulk:
+                response = await self._request(ber.GET_BULK_REQUEST, [current],
+                                               self.params.max_repetitions or 25)
+            else:
+                response = await self._request(ber.GET_NEXT_REQUEST, [current])
+            if response.error_status:
+                if response.error_status == NO_SUCH_NAME:
+                    return out
+                self._raise_status(response, [current])
+            if not response.varbinds:
+                return out
+            for i, varbind in enumerate(response.varbinds):
+                step = check_walk_step(root, current, varbind, requests == 1 and i == 0,
+                                       self.params.allow_nonincreasing_oids)
+                if step == "keep":
+                    out.append(varbind)
+                    current = varbind[0]
+                    continue
+                if step == "leaf":
+                    return await self.get([root])
+                return out
+        raise SnmpLimitExceeded(
+            f"walk of {format_oid(root)} on {self.address[0]}:{self.address[1]} did not end "
+            f"after {self.limits.max_requests_per_walk} requests")

@@ -12,9 +12,19 @@
 
 from __future__ import annotations
 
+from prometheus_client import Metric
+
 
 class ExporterError(Exception):
-    """An exporter could not produce its families."""
+    """An exporter could not produce its families.
+
+    ``families`` carries what it could still say (for instance which of its parts failed and
+    why, as metrics); the harness reports them beside its own failure metrics.
+    """
+
+    def __init__(self, message: str, families: list[Metric] | None = None) -> None:
+        super().__init__(message)
+        self.families: list[Metric] = families or []
 
 
 class ConfigError(ExporterError):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from prometheus_client import Metric
 
 from exporters.contract import Exporter
+from exporters.errors import ExporterError
 
 log = logging.getLogger(__name__)
 
@@ -35,18 +36,22 @@ class ExporterRun:
 async def run_exporter(exporter: Exporter, timeout: float | None = None) -> ExporterRun:
     """Run one exporter once; never raises (except cancellation of the caller)."""
     start = time.perf_counter()
+    partial: list[Metric] = []
     try:
         families = await asyncio.wait_for(exporter.collect(), timeout)
     except TimeoutError:
         error = f"timed out after {timeout}s"
-    except Exception as exc:
+    except ExporterError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        partial = exc.families
+    except Exception as exc:  # the harness exists to contain any failure
         error = f"{type(exc).__name__}: {exc}"
     else:
         return ExporterRun(exporter.name, time.perf_counter() - start, True, families)
     duration = time.perf_counter() - start
     log.warning("exporter failed exporter=%s duration=%.3fs error=%s",
                 exporter.name, duration, error)
-    return ExporterRun(exporter.name, duration, False, [], error)
+    return ExporterRun(exporter.name, duration, False, partial, error)
 
 
 async def run_exporters(

@@ -91,6 +91,13 @@ class SnmpTransport:
         except SnmpProtocolError as exc:
             self.stray_datagrams += 1
             log.debug("undecodable datagram source=%s:%s error=%s", addr[0], addr[1], exc)
+            # Not SNMP at all, so it names no request; but its sender is known: whoever waits
+            # on that address learns now that it answers garbage, instead of timing out.
+            for pending in self._pending.values():
+                if pending.address == addr and not pending.future.done():
+                    pending.future.set_exception(SnmpProtocolError(
+                        f"{addr[0]}:{addr[1]} answered with something that is not an SNMP "
+                        f"message: {exc}"))
             return
         pending = self._pending.get(header.request_id)
         if pending is None or pending.address != addr or pending.future.done():

@@ -1,0 +1,79 @@
+"""``netmon <command>``: argument parsing, logging set-up and dispatch.
+
+Commands:
+  snmp   poll one SNMP target once with snmp_exporter modules; print the exposition
+  host   collect this host's metrics once (node_exporter names); print the exposition
+  demo   run the whole system on this machine on embedded defaults
+
+Exit status: 0 on success, 1 when the exporter failed (its error metrics are still printed),
+2 for a usage or configuration error (a message on stderr says what and where).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from netmon import commands
+
+log = logging.getLogger("netmon")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netmon", description="Monitoring for Hanoi's city WAN (Prometheus-compatible).")
+    parser.add_argument("--log.level", dest="log_level", default="info",
+                        choices=["debug", "info", "warn", "error"],
+                        help="only log messages with this severity or above (default: info)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    snmp = sub.add_parser("snmp", help="poll one SNMP target once and print the exposition",
+                          description=commands.snmp_description())
+    snmp.add_argument("--config", action="append", metavar="FILE",
+                      help="snmp_exporter module file (either layout); repeat to merge "
+                           "(default: netmon's own modules)")
+    snmp.add_argument("--module", required=True, metavar="M[,M2]",
+                      help="comma-separated module names, as snmp_exporter's module=")
+    snmp.add_argument("--auth", default="", metavar="A",
+                      help="auth name from the file's auths: (default public_v2; for a file "
+                           "in the older layout, each module's own auth)")
+    snmp.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                      help="deadline for the whole scrape (default 30)")
+    snmp.add_argument("--max-varbinds", type=int, default=100_000, metavar="N",
+                      help="refuse targets that return more values per module (default 100000)")
+    snmp.add_argument("target", help="[udp://]host[:port], as snmp_exporter's target=")
+
+    host = sub.add_parser("host", help="collect this host's metrics once (node_exporter names)")
+    host.add_argument("--path.procfs", dest="procfs", default="/proc", metavar="DIR",
+                      help="procfs mountpoint (default /proc)")
+
+    demo = sub.add_parser("demo", help="run the whole system on this machine")
+    demo.add_argument("--once", action="store_true", help="poll once, print, and stop")
+    return parser
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level={"warn": logging.WARNING}.get(level, getattr(logging, level.upper())),
+        format="ts=%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)s")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level)
+    try:
+        if args.command == "snmp":
+            return commands.run_snmp(args)
+        if args.command == "host":
+            return commands.run_host(args)
+        if args.command == "demo":
+            return commands.run_demo(args)
+    except commands.UsageError as exc:
+        print(f"netmon {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    raise AssertionError(f"unhandled command {args.command}")

@@ -69,8 +69,9 @@ class PeerProcess:
             if ready():
                 return
             time.sleep(0.05)
+        output = self.output()
         self.stop()
-        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{self.output()}")
+        raise RuntimeError(f"{self.name} not ready after {timeout}s:\n{output}")
 
     def stop(self) -> None:
         """Stop the process (and its process group) by PID: TERM, then KILL after 5 s."""
@@ -96,9 +97,10 @@ class PeerProcess:
 
 @contextlib.contextmanager
 def running(argv: Sequence[str], name: str, ready: Callable[[], bool],
-            timeout: float = 20.0, cwd: Path | None = None) -> Iterator[PeerProcess]:
+            timeout: float = 20.0, cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> Iterator[PeerProcess]:
     """Start ``argv``, wait for ``ready()``, yield the process, always stop it by PID."""
-    peer = PeerProcess(argv, name, cwd=cwd)
+    peer = PeerProcess(argv, name, cwd=cwd, env=env)
     try:
         peer.wait_ready(ready, timeout)
         yield peer

@@ -99,14 +99,14 @@ class SnmpStack:
     """The process-wide SNMP resources: the shared socket(s) and the shared pysnmp engine."""
 
     transport: SnmpTransport = field(default_factory=SnmpTransport)
-    _engine: Any = None
+    _usm: Any = None  # exporters.snmp.client_v3.UsmEngine, made on first SNMPv3 use
     _resolved: dict[str, tuple[int, str]] = field(default_factory=dict)
 
-    def pysnmp_engine(self) -> Any:
-        if self._engine is None:
-            from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
-            self._engine = SnmpEngine()
-        return self._engine
+    def usm_engine(self) -> Any:
+        if self._usm is None:
+            from exporters.snmp.client_v3 import UsmEngine
+            self._usm = UsmEngine()
+        return self._usm
 
     async def resolve(self, host: str) -> tuple[int, str]:
         """(address family, numeric address) of a host; cached for the life of the stack."""
@@ -135,13 +135,13 @@ class SnmpStack:
             return CommunitySession(self.transport, family, (address, target.port), auth,
                                     params, limits)
         from exporters.snmp.client_v3 import UsmSession
-        return UsmSession(self.pysnmp_engine(), target, auth, params, limits)
+        return UsmSession(self.usm_engine(), target, auth, params, limits)
 
     def close(self) -> None:
         self.transport.close()
-        if self._engine is not None:
-            self._engine.close_dispatcher()
-            self._engine = None
+        if self._usm is not None:
+            self._usm.close()
+            self._usm = None
 
 
 def check_walk_step(root: Oid, previous: Oid, varbind: VarBind, first: bool,

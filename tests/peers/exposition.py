@@ -22,6 +22,7 @@ class Exposition:
     values: dict[SeriesKey, float] = field(default_factory=dict)
     types: dict[str, str] = field(default_factory=dict)   # family name -> declared type
     helps: dict[str, str] = field(default_factory=dict)
+    raw: str = ""  # the text it was parsed from, when kept
 
     def names(self) -> set[str]:
         return {name for name, _ in self.values}
@@ -59,7 +60,7 @@ def _labels(body: str, line: str) -> frozenset[tuple[str, str]]:
 def parse(text: str | bytes) -> Exposition:
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    exp = Exposition()
+    exp = Exposition(raw=text)
     for line in text.splitlines():
         if not line.strip():
             continue

@@ -50,7 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="procfs mountpoint (default /proc)")
 
     demo = sub.add_parser("demo", help="run the whole system on this machine")
-    demo.add_argument("--once", action="store_true", help="poll once, print, and stop")
+    demo.add_argument("--once", action="store_true",
+                      help="poll once, print the whole exposition, and stop")
+    demo.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+                      help="seconds between polls (default 5)")
+    demo.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                      help="stop after this long (default: run until Ctrl-C)")
+    demo.add_argument("--port", type=int, default=9860,
+                      help="port of the demo's /metrics on 127.0.0.1 (default 9860)")
     return parser
 
 

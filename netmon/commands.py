@@ -82,4 +82,4 @@ def run_host(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from netmon.demo import run
 
-    return run(once=args.once)
+    return run(once=args.once, interval=args.interval, duration=args.duration, port=args.port)

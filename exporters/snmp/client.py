@@ -115,7 +115,7 @@ class SnmpStack:
             return cached
         try:
             ip = ipaddress.ip_address(host)
-            result = (socket.AF_INET6 if ip.version == 6 else socket.AF_INET, str(ip))
+            result = (int(socket.AF_INET6 if ip.version == 6 else socket.AF_INET), str(ip))
         except ValueError:
             loop = asyncio.get_running_loop()
             try:

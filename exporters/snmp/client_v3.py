@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyasn1.type.univ import Null
 from pysnmp.carrier.asyncio.dgram import udp, udp6
 from pysnmp.entity import config as engine_config
 from pysnmp.entity import engine as snmp_engine
 from pysnmp.entity.rfc3413 import cmdgen
-from pyasn1.type.univ import Null
 from pysnmp.proto import rfc1902
 
 from exporters.errors import (

@@ -43,7 +43,7 @@ class _Protocol(asyncio.DatagramProtocol):
     def __init__(self, owner: SnmpTransport) -> None:
         self.owner = owner
 
-    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:  # type: ignore[override]
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         self.owner._deliver(data, (addr[0], addr[1]))
 
     def error_received(self, exc: Exception) -> None:
@@ -93,9 +93,9 @@ class SnmpTransport:
             log.debug("undecodable datagram source=%s:%s error=%s", addr[0], addr[1], exc)
             # Not SNMP at all, so it names no request; but its sender is known: whoever waits
             # on that address learns now that it answers garbage, instead of timing out.
-            for pending in self._pending.values():
-                if pending.address == addr and not pending.future.done():
-                    pending.future.set_exception(SnmpProtocolError(
+            for waiting in self._pending.values():
+                if waiting.address == addr and not waiting.future.done():
+                    waiting.future.set_exception(SnmpProtocolError(
                         f"{addr[0]}:{addr[1]} answered with something that is not an SNMP "
                         f"message: {exc}"))
             return

@@ -76,17 +76,17 @@ def index_as_text(oids: Sequence[int], typ: str, fixed_size: int = 0, implied: b
         sub, rest = _split(oids, 6)
         return ":".join(f"{o:02X}" for o in sub), sub, rest
     if typ in ("OctetString", "DisplayString"):
-        used: list[int] = []
+        prefix: list[int] = []
         length = len(oids) if implied else fixed_size
         rest = list(oids)
         if length == 0:
-            used, rest = _split(rest, 1)
-            length = used[0]
+            prefix, rest = _split(rest, 1)
+            length = prefix[0]
         content, rest = _split(rest, length)
         raw = bytes(o & 0xFF for o in content)
         if typ == "OctetString":
-            return ("0x" + raw.hex().upper() if raw else ""), used + content, rest
-        return to_valid_utf8(raw), used + content, rest
+            return ("0x" + raw.hex().upper() if raw else ""), prefix + content, rest
+        return to_valid_utf8(raw), prefix + content, rest
     if typ in ("InetAddressIPv4", "IpAddr"):
         sub, rest = _split(oids, 4)
         return ".".join(map(str, sub)), sub, rest
@@ -96,8 +96,8 @@ def index_as_text(oids: Sequence[int], typ: str, fixed_size: int = 0, implied: b
         return ":".join(pairs), sub, rest
     if typ == "EnumAsInfo":
         sub, rest = _split(oids, 1)
-        text = (enum_values or {}).get(sub[0])
-        return (text if text is not None else str(sub[0])), sub, rest
+        state = (enum_values or {}).get(sub[0])
+        return (state if state is not None else str(sub[0])), sub, rest
     raise ValueError(f"unknown index type {typ!r}")
 
 

@@ -1,0 +1,233 @@
+"""Strict reading of YAML nodes, with file:line positions in every message.
+
+snmp_exporter reads its module files with yaml.v2's ``UnmarshalStrict``; these helpers give
+netmon the same strictness on the node tree (``yaml.compose``, with libyaml's C loader when
+present), so a mistake is refused with the file, the line, the path of keys that leads to it
+(:class:`Where`) and how to fix it:
+
+* A mapping with a fixed set of keys (:func:`fields`) refuses unknown, duplicated and missing
+  keys and lists the allowed ones; a mapping with free keys (:func:`entries`) refuses
+  duplicates. Keys must be plain scalars; merge keys (``<<``) are refused.
+* Strings are read the way yaml.v2 fills a Go string (:func:`string`): the scalar's text as
+  written (``oid: 1.3`` is the string ``"1.3"``, a null is ``""``). Integers, booleans and
+  floats must be YAML numbers/booleans (YAML 1.1 forms, as yaml.v2 reads them); custom tags
+  (``!vault``, ``!!binary``) are refused.
+* A null stands for an empty mapping or list, as in yaml.v2; :data:`NULL_NODE` stands for an
+  absent one.
+* No message contains a scalar's value unless the caller puts it there: a YAML syntax error
+  names its position and problem but never shows the snippet (it could hold a secret).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from exporters.errors import ConfigError
+
+__all__ = ["FLOAT_TAG", "INT_TAG", "NULL_NODE", "Where", "boolean", "choice", "compose",
+           "entries", "fields", "integer", "is_null", "items", "key_text", "node_kind",
+           "number", "plain_scalar", "string"]
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _BOOL, _NULL = (_TAG + t for t in ("str", "bool", "null"))
+INT_TAG, FLOAT_TAG = _TAG + "int", _TAG + "float"
+_PLAIN_TAGS = frozenset({_STR, INT_TAG, FLOAT_TAG, _BOOL, _NULL, _TAG + "timestamp"})
+#: Stands for an absent optional list or mapping.
+NULL_NODE = ScalarNode(_NULL, "")
+
+
+# --- where we are, for messages --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A position in a file: the file and the path of keys (formatted only on error)."""
+
+    source: str
+    parts: tuple[str, ...] = ()
+
+    def child(self, part: str) -> Where:
+        return Where(self.source, (*self.parts, part))
+
+    def error(self, node: Node | None, what: str, fix: str) -> ConfigError:
+        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        path = f" {', '.join(self.parts)}:" if self.parts else ""
+        return ConfigError(f"{self.source}{line}:{path} {what}. {fix}")
+
+
+# --- YAML nodes -------------------------------------------------------------------------------
+
+
+def compose(text: str, source: str) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        # Only the problem and its position: the snippet could show a community string.
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise ConfigError(f"{source}{line}: not valid YAML: {problem}. Fix the YAML syntax "
+                          "there (indentation, quoting, a missing ':').") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML ({type(exc).__name__}). Fix the YAML "
+                          "syntax.") from None
+
+
+def node_kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return "a scalar"
+
+
+def is_null(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and node.tag == _NULL
+
+
+def key_text(node: Node, where: Where) -> str:
+    if node.tag == _TAG + "merge":
+        raise where.error(node, "YAML merge keys (<<) are not supported",
+                          "Write the keys out in full.")
+    if not isinstance(node, ScalarNode) or node.tag not in _PLAIN_TAGS:
+        raise where.error(node, f"a key must be a plain string, not {node_kind(node)}",
+                          "Write the key as plain text.")
+    return "" if node.tag == _NULL else str(node.value)
+
+
+def fields(node: Node, where: Where, allowed: frozenset[str],
+           required: tuple[str, ...] = ()) -> dict[str, Node]:
+    """A mapping with a fixed set of keys: refuse unknown, duplicate and missing keys."""
+    if is_null(node):
+        node = MappingNode(_TAG + "map", [], node.start_mark, node.end_mark)
+    if not isinstance(node, MappingNode):
+        raise where.error(node, f"expected a mapping of {_allowed(allowed)}, found "
+                          f"{node_kind(node)}", "Indent the keys under it as a mapping.")
+    out: dict[str, Node] = {}
+    for key_node, value in node.value:
+        key = key_text(key_node, where)
+        if key not in allowed:
+            raise where.error(key_node, f"unknown key {key!r} (allowed: {_allowed(allowed)})",
+                              "Remove it or correct its spelling.")
+        if key in out:
+            raise where.error(key_node, f"key {key!r} is set twice (first on line "
+                              f"{out[key].start_mark.line + 1})", "Keep only one of them.")
+        out[key] = value
+    for key in required:
+        if key not in out:
+            raise where.error(node, f"missing required key {key!r}", f"Add {key}: to it.")
+    return out
+
+
+def _allowed(keys: frozenset[str]) -> str:
+    return ", ".join(sorted(keys))
+
+
+def entries(node: Node, where: Where, what: str) -> Iterator[tuple[str, Node, Node]]:
+    """A mapping with free keys (module names, auth names, enum values...): no duplicates."""
+    if is_null(node):
+        return
+    if not isinstance(node, MappingNode):
+        raise where.error(node, f"{what} must be a mapping, found {node_kind(node)}",
+                          "Indent its entries under it as `name: value`.")
+    seen: dict[str, Node] = {}
+    for key_node, value in node.value:
+        key = key_text(key_node, where)
+        if key in seen:
+            raise where.error(key_node, f"{what} has {key!r} twice (first on line "
+                              f"{seen[key].start_mark.line + 1})", "Keep only one of them.")
+        seen[key] = key_node
+        yield key, key_node, value
+
+
+def items(node: Node, where: Where, key: str) -> list[Node]:
+    if is_null(node):
+        return []
+    if not isinstance(node, SequenceNode):
+        raise where.error(node, f"{key} must be a list, found {node_kind(node)}",
+                          f"Write {key} as a YAML list (`- item` lines or `[a, b]`).")
+    return list(node.value)
+
+
+def plain_scalar(node: Node, where: Where, key: str) -> ScalarNode:
+    """A single value with a plain tag (no ``!vault``, ``!!binary``...)."""
+    if not isinstance(node, ScalarNode):
+        raise where.error(node, f"{key} must be a single value, found {node_kind(node)}",
+                          f"Give {key} one value.")
+    if node.tag not in _PLAIN_TAGS:
+        raise where.error(node, f"{key} has the tag {node.tag!r}, which netmon does not read",
+                          "Write the plain value (decrypt vault values before deploying).")
+    return node
+
+
+def string(node: Node, where: Where, key: str) -> str:
+    """The scalar's text as yaml.v2 fills a Go string (``1.3`` is ``"1.3"``, null is ``""``)."""
+    scalar = plain_scalar(node, where, key)
+    return "" if scalar.tag == _NULL else str(scalar.value)
+
+
+def integer(node: Node, where: Where, key: str, low: int, high: int) -> int:
+    scalar = plain_scalar(node, where, key)
+    value = _yaml_int(scalar.value) if scalar.tag == INT_TAG else None
+    if value is None:
+        raise where.error(node, f"{key} must be an integer", f"Write {key} as a number.")
+    if not low <= value <= high:
+        raise where.error(node, f"{key} must be between {low} and {high}, got {value}",
+                          f"Choose a {key} in that range.")
+    return value
+
+
+def _yaml_int(text: str) -> int | None:
+    """A YAML 1.1 int as yaml.v2 reads it (decimal, 0x hex, 0b binary, leading-0 octal)."""
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("+-")
+    try:
+        if digits[:2] in ("0x", "0X"):
+            return sign * int(digits[2:], 16)
+        if digits[:2] in ("0b", "0B"):
+            return sign * int(digits[2:], 2)
+        if len(digits) > 1 and digits.startswith("0"):
+            return sign * int(digits[1:], 8)
+        return sign * int(digits, 10)
+    except ValueError:
+        return None  # sexagesimal (1:30) and the like: a string for yaml.v2 too
+
+
+def boolean(node: Node, where: Where, key: str) -> bool:
+    scalar = plain_scalar(node, where, key)
+    if scalar.tag != _BOOL:
+        raise where.error(node, f"{key} must be true or false", f"Write {key}: true or false.")
+    return str(scalar.value).lower() in ("true", "yes", "on")
+
+
+def number(node: Node, where: Where, key: str) -> float:
+    scalar = plain_scalar(node, where, key)
+    value: float | None = None
+    if scalar.tag == INT_TAG:
+        whole = _yaml_int(scalar.value)
+        value = None if whole is None else float(whole)
+    elif scalar.tag == FLOAT_TAG:
+        try:
+            value = float(str(scalar.value).replace("_", ""))
+        except ValueError:
+            value = None
+    if value is None or not math.isfinite(value):
+        raise where.error(node, f"{key} must be a finite number", f"Write {key} as a number.")
+    return value
+
+
+def choice(node: Node, where: Where, key: str, allowed: frozenset[str]) -> str:
+    text = string(node, where, key)
+    if text not in allowed:
+        raise where.error(node, f"{key} {text!r} is not one of {_allowed(allowed)}",
+                          "Use one of those (names are case-sensitive).")
+    return text
+

@@ -88,8 +88,9 @@ class Lookup:
 
 @dataclass(frozen=True, slots=True)
 class RegexExtract:
-    """One ``regex_extracts`` rule: ``regex`` is anchored (``^(?:...)$``) as in snmp_exporter,
-    ``value`` is a Go template (``$1``, ``${name}``)."""
+    """One ``regex_extracts`` rule: ``regex`` is anchored as snmp_exporter anchors it, ``^(?:...)``
+    then ``\\Z`` (the translation of Go's ``$``; Python's ``$`` would also match before a final
+    newline); ``value`` is a Go template (``$1``, ``${name}``)."""
 
     regex: re.Pattern[str]
     value: str

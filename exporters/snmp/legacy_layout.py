@@ -15,7 +15,7 @@ Decisions:
 * Walk parameters are always written (0.21's defaults differ between releases); the two
   booleans only when true.
 * Regular expressions are written back in Go syntax from their Python translation (the
-  inverse of :func:`exporters.snmp.config_load.translate_go_regex`, which 0.21's older Go
+  inverse of :func:`exporters.snmp.go_syntax.translate_go_regex`, which 0.21's older Go
   also reads: ``(?P<name>`` rather than ``(?<name>``, ``\\z`` for the end of text).
 * Secrets are revealed here and only here: this function writes a config file on purpose.
 """
@@ -30,7 +30,7 @@ import yaml
 
 from exporters.errors import ConfigError
 from exporters.snmp.config import Auth, Index, Lookup, MetricSpec, Module, SnmpConfig
-from exporters.snmp.config_load import NOT_WORD_BOUNDARY, WORD_BOUNDARY
+from exporters.snmp.go_syntax import NOT_WORD_BOUNDARY, WORD_BOUNDARY
 
 __all__ = ["format_go_duration", "go_regex_source", "to_legacy_layout"]
 

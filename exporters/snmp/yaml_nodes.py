@@ -66,6 +66,7 @@ class Where:
 
 
 def compose(text: str, source: str) -> Node | None:
+    """The node tree of ``text`` (None when empty); ``source`` names it in messages."""
     try:
         return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

@@ -13,12 +13,8 @@ import pytest
 from exporters.errors import ConfigError
 from exporters.secrets import Secret
 from exporters.snmp.config import SecurityLevel, SnmpConfig, WalkParams
-from exporters.snmp.config_load import (
-    load_snmp_config,
-    parse_go_duration,
-    parse_snmp_config,
-    translate_go_regex,
-)
+from exporters.snmp.config_load import load_snmp_config, parse_snmp_config
+from exporters.snmp.go_syntax import parse_go_duration, translate_go_regex
 
 PEERS = Path(__file__).resolve().parents[4] / "shared" / "peers"
 PEER_021 = PEERS / "snmp_exporter-0.21.0.snmp.yml"

@@ -20,7 +20,8 @@ from exporters.snmp.config import (
     SnmpConfig,
     WalkParams,
 )
-from exporters.snmp.config_load import load_snmp_config, parse_snmp_config, translate_go_regex
+from exporters.snmp.config_load import load_snmp_config, parse_snmp_config
+from exporters.snmp.go_syntax import translate_go_regex
 from exporters.snmp.legacy_layout import format_go_duration, go_regex_source, to_legacy_layout
 from tests.peers.process import free_tcp_port, running, tcp_ready
 

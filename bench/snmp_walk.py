@@ -37,10 +37,11 @@ from exporters.snmp.client import SnmpStack, Target  # noqa: E402
 from exporters.snmp.config_load import load_snmp_config  # noqa: E402
 from exporters.snmp.mapping import CompiledModule, map_pdus, pdus_by_oid  # noqa: E402
 from exporters.snmp.scrape import scrape_module  # noqa: E402
+from tests.peers.data import SNMP_YML_021  # noqa: E402
 from tests.peers.process import free_tcp_port, running, tcp_ready  # noqa: E402
 from tests.peers.snmp import snmpsim_agent  # noqa: E402
 
-PEER_021 = ROOT.parent / "shared" / "peers" / "snmp_exporter-0.21.0.snmp.yml"
+PEER_021 = SNMP_YML_021
 FLEET = 579
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

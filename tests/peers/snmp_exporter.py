@@ -1,7 +1,7 @@
 """Debian's prometheus-snmp-exporter 0.21 as a reference peer: start it, scrape it.
 
 Debian ships the binary without any ``snmp.yml``; the generated module file of v0.21.0 is in
-``../shared/peers/`` (the 0.21 layout: modules at the top level, ``version`` and ``auth:``
+``tests/peers/data/`` (the 0.21 layout: modules at the top level, ``version`` and ``auth:``
 inside each module). :func:`config_021` writes such a file for chosen modules and credentials.
 
 Measured against the simulated ward router (``ward-router.snmprec``, v2c): module ``if_mib``
@@ -22,12 +22,13 @@ from typing import Any
 
 import yaml
 
+from tests.peers.data import SNMP_YML_021 as PEER_YML_021
 from tests.peers.process import free_tcp_port, running, tcp_ready
-from tests.peers.snmp import REPO, SnmpAgent, V3User
+from tests.peers.snmp import SnmpAgent, V3User
 
 EXPORTER = "/usr/bin/prometheus-snmp-exporter"
 #: snmp_exporter v0.21.0's generated snmp.yml (0.21 layout), kept beside the repository.
-SNMP_YML_021 = REPO.parent / "shared" / "peers" / "snmp_exporter-0.21.0.snmp.yml"
+SNMP_YML_021 = PEER_YML_021
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def scrape(port: int, target: str, module: str, **params: str) -> str:
 @functools.cache
 def _modules_021(path: Path) -> Mapping[str, Any]:
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: shared/peers/ must sit beside the repo")
+        raise FileNotFoundError(f"{path} is missing: it belongs in tests/peers/data/")
     with path.open(encoding="utf-8") as f:
         # libyaml's safe loader: about 1 s for this file, against 3.6 s in pure Python
         loaded: Mapping[str, Any] = yaml.load(f, Loader=yaml.CSafeLoader)

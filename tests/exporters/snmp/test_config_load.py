@@ -15,15 +15,16 @@ from exporters.secrets import Secret
 from exporters.snmp.config import SecurityLevel, SnmpConfig, WalkParams
 from exporters.snmp.config_load import load_snmp_config, parse_snmp_config
 from exporters.snmp.go_syntax import parse_go_duration, translate_go_regex
+from tests.peers.data import PEER_DATA
 
-PEERS = Path(__file__).resolve().parents[4] / "shared" / "peers"
+PEERS = PEER_DATA
 PEER_021 = PEERS / "snmp_exporter-0.21.0.snmp.yml"
 PEER_030 = PEERS / "snmp_exporter-0.30.snmp.yml"
 DATA = Path(__file__).parent / "data"
 
 
 def _load_peer(path: Path) -> tuple[SnmpConfig, float]:
-    assert path.is_file(), f"{path} is missing: shared/peers/ must sit beside the repository"
+    assert path.is_file(), f"{path} is missing: it belongs in tests/peers/data/"
     start = time.perf_counter()
     config = load_snmp_config([path])
     return config, time.perf_counter() - start

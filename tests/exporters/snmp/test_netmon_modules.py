@@ -23,11 +23,12 @@ from exporters.snmp.config import (
 from exporters.snmp.config_load import load_snmp_config, parse_snmp_config
 from exporters.snmp.go_syntax import translate_go_regex
 from exporters.snmp.legacy_layout import format_go_duration, go_regex_source, to_legacy_layout
+from tests.peers.data import PEER_DATA
 from tests.peers.process import free_tcp_port, running, tcp_ready
 
 REPO = Path(__file__).resolve().parents[3]
 NETMON_YML = REPO / "exporters" / "snmp" / "modules" / "netmon.yml"
-PEERS = REPO.parent / "shared" / "peers"
+PEERS = PEER_DATA
 PEER_021 = PEERS / "snmp_exporter-0.21.0.snmp.yml"
 PEER_030 = PEERS / "snmp_exporter-0.30.snmp.yml"
 MODULES = ("system", "if_mib", "hr_cpu", "hr_storage", "entity_sensor")
@@ -40,7 +41,7 @@ def netmon() -> SnmpConfig:
 
 @pytest.fixture(scope="module")
 def upstream() -> SnmpConfig:
-    assert PEER_030.is_file(), f"{PEER_030} is missing: shared/ must sit beside the repository"
+    assert PEER_030.is_file(), f"{PEER_030} is missing: it belongs in tests/peers/data/"
     return load_snmp_config([PEER_030])
 
 
@@ -315,7 +316,7 @@ def test_snmp_exporter_021_accepts_the_export_of_snmp_exporters_modules(
 
 @pytest.mark.peers
 def test_snmp_exporter_021_accepts_its_own_file() -> None:
-    assert PEER_021.is_file(), f"{PEER_021} is missing: shared/ must sit beside the repository"
+    assert PEER_021.is_file(), f"{PEER_021} is missing: it belongs in tests/peers/data/"
     _starts(PEER_021)
 
 

@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "in the older layout, each module's own auth)")
     snmp.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                       help="deadline for the whole scrape (default 30)")
-    snmp.add_argument("--max-varbinds", type=int, default=100_000, metavar="N",
-                      help="refuse targets that return more values per module (default 100000)")
+    snmp.add_argument("--max-varbinds", type=int, default=50_000, metavar="N",
+                      help="refuse targets that return more values per module (default 50000)")
     snmp.add_argument("target", help="[udp://]host[:port], as snmp_exporter's target=")
 
     host = sub.add_parser("host", help="collect this host's metrics once (node_exporter names)")

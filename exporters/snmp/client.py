@@ -82,7 +82,10 @@ class Target:
 class Limits:
     """Bounds that keep one huge or lying target from eating memory and time."""
 
-    max_varbinds: int = 100_000      # per scrape, all gets and walks together
+    #: Per module and scrape, gets and walks together. A ward router's if_mib is about 1,000
+    #: values and a 1,000-port core switch about 40,000; a table past this is far more likely
+    #: a lying or misconfigured device than something worth a monitoring system's memory.
+    max_varbinds: int = 50_000
     max_requests_per_walk: int = 20_000
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -105,6 +106,14 @@ def endless_table(root: tuple[int, ...], columns: int = 1) -> Responder:
         count = int(V2C.apiBulkPDU.get_max_repetitions(pdu)) or 1
         rows = [((*root, 1, last + i), V2C.Gauge32(last + i)) for i in range(1, count + 1)]
         return _response(msg, rows)
+    return respond
+
+
+def slow(responder: Responder, delay: float) -> Responder:
+    """Answers correctly, but each answer takes ``delay`` seconds: a congested WAN link."""
+    def respond(data: bytes) -> bytes | None:
+        time.sleep(delay)
+        return responder(data)
     return respond
 
 

@@ -29,6 +29,7 @@ from exporters.snmp.config_load import load_snmp_config
 from exporters.snmp.exporter import SnmpExporter, SnmpTargetConfig
 from exporters.snmp.legacy_layout import to_legacy_layout
 from netmon.commands import netmon_modules_path
+from tests.exporters.snmp.compare import SELF_PREFIXES, differences
 from tests.peers.exposition import Exposition, parse
 from tests.peers.promtool import check_metrics
 from tests.peers.snmp import SnmpAgent
@@ -36,33 +37,7 @@ from tests.peers.snmp_exporter import auth_021, config_021, module_021, scrape, 
 
 pytestmark = pytest.mark.peers
 
-SELF_PREFIXES = ("snmp_", "netmon_")
 NETMON_MODULES = ("system", "if_mib", "hr_cpu", "hr_storage", "entity_sensor")
-
-
-def differences(netmon: Exposition, peer: Exposition) -> list[str]:
-    """Every way netmon's device series differ from the peer's (empty when identical)."""
-    def device(exp: Exposition) -> dict:
-        return {k: v for k, v in exp.values.items() if not k[0].startswith(SELF_PREFIXES)}
-
-    ours, theirs = device(netmon), device(peer)
-    out: list[str] = []
-    for key in sorted(theirs.keys() - ours.keys(), key=str)[:20]:
-        out.append(f"missing in netmon: {key[0]}{dict(key[1])}")
-    for key in sorted(ours.keys() - theirs.keys(), key=str)[:20]:
-        out.append(f"only in netmon: {key[0]}{dict(key[1])}")
-    for key in sorted(ours.keys() & theirs.keys(), key=str):
-        if ours[key] != theirs[key]:
-            out.append(f"value of {key[0]}{dict(key[1])}: netmon {ours[key]} "
-                       f"snmp_exporter {theirs[key]}")
-    for name in sorted({k[0] for k in theirs} & {k[0] for k in ours}):
-        if netmon.type_of(name) != peer.type_of(name):
-            out.append(f"TYPE of {name}: netmon {netmon.type_of(name)} "
-                       f"snmp_exporter {peer.type_of(name)}")
-        if netmon.helps.get(name) != peer.helps.get(name):
-            out.append(f"HELP of {name} differs: {netmon.helps.get(name)!r} "
-                       f"vs {peer.helps.get(name)!r}")
-    return out
 
 
 def _netmon(config: SnmpConfig, agent: SnmpAgent, modules: tuple[str, ...],

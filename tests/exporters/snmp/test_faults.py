@@ -96,6 +96,43 @@ async def test_lying_length_is_a_protocol_error_naming_the_offset(
     assert "offset" in text
 
 
+async def test_table_of_100_000_rows_is_refused_with_default_limits(
+        caplog: pytest.LogCaptureFixture) -> None:
+    params = WalkParams(max_repetitions=200, retries=1, timeout=2.0)
+    stack = SnmpStack()
+    try:
+        with bad.udp_agent(bad.endless_table(ROOT)) as agent:
+            exporter = _exporter(agent.target, stack, config=_config(params))
+            with pytest.raises(SnmpError) as info:
+                await exporter.collect()
+    finally:
+        stack.close()
+    values = parse(render(info.value.families)).values
+    assert values[("netmon_snmp_module_error",
+                   frozenset({("module", "table"), ("kind", "limit")}))] == 1.0
+    assert f"more than {Limits().max_varbinds} varbinds" in caplog.text
+    assert Limits().max_varbinds < 100_000
+
+
+async def test_slow_endless_walk_is_cut_at_the_scrape_deadline() -> None:
+    stack = SnmpStack()
+    try:
+        with bad.udp_agent(bad.slow(bad.endless_table(ROOT), 0.1)) as agent:
+            exporter = SnmpExporter(SnmpTargetConfig(agent.target, ("table",), timeout=1.0),
+                                    _config(), stack)
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            with pytest.raises(SnmpError) as info:
+                await exporter.collect()
+            elapsed = loop.time() - start
+    finally:
+        stack.close()
+    values = parse(render(info.value.families)).values
+    assert values[("netmon_snmp_module_error",
+                   frozenset({("module", "table"), ("kind", "deadline")}))] == 1.0
+    assert 0.9 < elapsed < 2.0
+
+
 async def test_endless_table_stops_at_the_limit() -> None:
     stack = SnmpStack()
     try:

@@ -50,20 +50,28 @@ def _escape_label(text: str) -> str:
 
 def render(families: Iterable[Metric]) -> bytes:
     """Render families as one exposition in the Prometheus text format."""
-    merged: dict[str, tuple[Metric, dict[tuple[str, tuple[tuple[str, str], ...]], str]]] = {}
+    merged: dict[str, tuple[Metric, dict[tuple[str, str], tuple[tuple[str, ...], str]]]] = {}
+    # Exporters share one labels dict between the samples of a row (every if_mib metric of an
+    # interface): render each distinct dict once. The dicts live as long as the families, so
+    # their ids are stable for the length of this call.
+    bodies: dict[int, tuple[str, tuple[str, ...]]] = {}
     for family in families:
         entry = merged.get(family.name)
         if entry is None:
             entry = merged[family.name] = (family, {})
         series = entry[1]
         for sample in family.samples:
-            labels = tuple(sorted(sample.labels.items()))
-            key = (sample.name, labels)
+            labels = sample.labels
+            rendered = bodies.get(id(labels))
+            if rendered is None:
+                rendered = bodies[id(labels)] = _label_body(labels)
+            body, order = rendered
+            key = (sample.name, body)
             if key in series:
-                log.debug("duplicate series dropped metric=%s labels=%s", sample.name, labels)
+                log.debug("duplicate series dropped metric=%s labels=%s", sample.name, body)
                 continue
-            line = _sample_line(sample.name, labels, sample.value, sample.timestamp)
-            series[key] = line
+            series[key] = (order, _sample_line(sample.name, body, sample.value,
+                                               sample.timestamp))
     out: list[str] = []
     for name in sorted(merged):
         family, series = merged[name]
@@ -71,23 +79,19 @@ def render(families: Iterable[Metric]) -> bytes:
             continue
         out.append(f"# HELP {name} {_escape_help(family.documentation)}\n")
         out.append(f"# TYPE {name} {_TYPES.get(family.type, 'untyped')}\n")
-        out.extend(series[key] for key in sorted(series, key=_series_order))
+        out.extend(line for _, line in sorted(series.values()))
     return "".join(out).encode("utf-8")
 
 
-def _series_order(key: tuple[str, tuple[tuple[str, str], ...]]) -> tuple[str, tuple[str, ...]]:
-    name, labels = key
-    return name, tuple(value for _, value in labels)
+def _label_body(labels: dict[str, str]) -> tuple[str, tuple[str, ...]]:
+    """``a="1",b="2"`` (labels sorted by name) and the values in that order, for sorting."""
+    items = sorted(labels.items())
+    body = ",".join(f'{k}="{_escape_label(v)}"' for k, v in items)
+    return body, tuple(v for _, v in items)
 
 
-def _sample_line(
-    name: str, labels: tuple[tuple[str, str], ...], value: float, timestamp: object
-) -> str:
-    if labels:
-        body = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
-        head = f"{name}{{{body}}}"
-    else:
-        head = name
+def _sample_line(name: str, body: str, value: float, timestamp: object) -> str:
+    head = f"{name}{{{body}}}" if body else name
     if timestamp is None:
         return f"{head} {format_value(value)}\n"
     millis = round(float(timestamp) * 1000)  # type: ignore[arg-type]

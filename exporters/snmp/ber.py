@@ -16,6 +16,7 @@ wrong at which byte offset. It never raises IndexError or ValueError on garbage.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -246,23 +247,47 @@ def _decode_response(data: bytes, header: Header) -> Response:
         raise SnmpProtocolError(f"{end - le} stray bytes after the variable-bindings")
     varbinds: list[VarBind] = []
     append = varbinds.append
+    cache = _OID_CACHE
     pos = ls
     while pos < le:
-        vs, ve = _expect(data, pos, le, SEQUENCE, "a variable-binding")
-        os_, oe = _expect(data, vs, ve, OBJECT_IDENTIFIER, "the name of a variable-binding")
-        oid = decode_oid(data[os_:oe])
-        if oe >= ve:
-            raise SnmpProtocolError(f"variable-binding at offset {pos} has no value")
-        tag = data[oe]
-        vlen, vstart = _read_length(data, oe + 1, ve)
-        vend = vstart + vlen
-        if vend != ve:
-            raise SnmpProtocolError(f"variable-binding at offset {pos} has stray bytes")
-        append((oid, tag, _decode_value(data, tag, vstart, vend)))
-        pos = ve
+        # Fast path: every length in the short form (< 128), as in nearly every GETBULK
+        # answer; anything else goes through the general, fully checked reader below.
+        if data[pos] == SEQUENCE and data[pos + 1] < 0x80 and data[pos + 2] == OBJECT_IDENTIFIER:
+            ve = pos + 2 + data[pos + 1]
+            olen = data[pos + 3]
+            oe = pos + 4 + olen
+            if olen < 0x80 and oe + 1 < ve <= le and data[oe + 1] < 0x80:
+                vstart = oe + 2
+                if vstart + data[oe + 1] == ve:
+                    body = data[pos + 4:oe]
+                    oid = cache.get(body)
+                    if oid is None:
+                        oid = decode_oid(body)
+                    tag = data[oe]
+                    append((oid, tag, _decode_value(data, tag, vstart, ve)))
+                    pos = ve
+                    continue
+        pos = _decode_varbind(data, pos, le, append)
     return Response(header.version, header.community, header.pdu_type, header.request_id,
                     _int(data, es, ee, "error-status"), _int(data, xs, xe, "error-index"),
                     varbinds)
+
+
+def _decode_varbind(data: bytes, pos: int, end: int,
+                    append: Callable[[VarBind], None]) -> int:
+    """One variable-binding in any BER form, every length checked; returns its end."""
+    vs, ve = _expect(data, pos, end, SEQUENCE, "a variable-binding")
+    os_, oe = _expect(data, vs, ve, OBJECT_IDENTIFIER, "the name of a variable-binding")
+    oid = decode_oid(data[os_:oe])
+    if oe >= ve:
+        raise SnmpProtocolError(f"variable-binding at offset {pos} has no value")
+    tag = data[oe]
+    vlen, vstart = _read_length(data, oe + 1, ve)
+    vend = vstart + vlen
+    if vend != ve:
+        raise SnmpProtocolError(f"variable-binding at offset {pos} has stray bytes")
+    append((oid, tag, _decode_value(data, tag, vstart, vend)))
+    return ve
 
 
 def _decode_value(data: bytes, tag: int, start: int, end: int) -> Value:

@@ -223,6 +223,8 @@ class CommunitySession:
         bulk = self._version != ber.VERSION_1
         out: list[VarBind] = []
         current = root
+        depth = len(root)
+        unchecked = self.params.allow_nonincreasing_oids
         for requests in range(1, self.limits.max_requests_per_walk + 1):
             if bulk:
                 response = await self._request(ber.GET_BULK_REQUEST, [current],
@@ -236,6 +238,12 @@ class CommunitySession:
             if not response.varbinds:
                 return out
             for i, varbind in enumerate(response.varbinds):
+                oid = varbind[0]
+                if (oid[:depth] == root and len(oid) > depth and varbind[1] not in EXCEPTIONS
+                        and (oid > current or unchecked)):
+                    out.append(varbind)  # the common case, decided inline
+                    current = oid
+                    continue
                 step = check_walk_step(root, current, varbind, requests == 1 and i == 0,
                                        self.params.allow_nonincreasing_oids)
                 if step == "keep":

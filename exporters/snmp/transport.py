@@ -116,29 +116,44 @@ class SnmpTransport:
                       stats: RequestStats) -> ber.Response:
         """Send a request (built for its request-id), wait for the answer, retrying on
         silence: ``retries`` more attempts of ``timeout`` seconds each."""
-        transport = await self._transport_for(family)
+        transport = self._transports.get(family) or await self._transport_for(family)
+        loop = asyncio.get_running_loop()
         rid = self._new_request_id()
         payload = build(rid)
-        future: asyncio.Future[ber.Response] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[ber.Response] = loop.create_future()
         self._pending[rid] = _Pending(address, future)
+        attempts_left = retries + 1
+        timer: asyncio.TimerHandle | None = None
+
+        # One timer per attempt instead of wait_for() per attempt: a poll is dozens of
+        # requests, and wait_for's task and shield cost more CPU than decoding the answer.
+        def attempt() -> None:
+            nonlocal attempts_left, timer
+            if future.done():
+                return
+            if attempts_left == 0:
+                future.set_exception(SnmpTimeout(
+                    f"no answer from {address[0]}:{address[1]} after {retries + 1} "
+                    f"attempt(s) of {timeout:g}s"))
+                return
+            if attempts_left <= retries:
+                stats.retried += 1
+            attempts_left -= 1
+            stats.sent += 1
+            try:
+                transport.sendto(payload, address)
+            except OSError as exc:
+                future.set_exception(SnmpTransportError(
+                    f"cannot send to {address[0]}:{address[1]}: {exc}"))
+                return
+            timer = loop.call_later(timeout, attempt)
+
         try:
-            for attempt in range(retries + 1):
-                if attempt:
-                    stats.retried += 1
-                stats.sent += 1
-                try:
-                    transport.sendto(payload, address)
-                except OSError as exc:
-                    raise SnmpTransportError(
-                        f"cannot send to {address[0]}:{address[1]}: {exc}") from exc
-                try:
-                    return await asyncio.wait_for(asyncio.shield(future), timeout)
-                except TimeoutError:
-                    continue
-            raise SnmpTimeout(
-                f"no answer from {address[0]}:{address[1]} after {retries + 1} attempt(s) "
-                f"of {timeout:g}s")
+            attempt()
+            return await future
         finally:
+            if timer is not None:
+                timer.cancel()
             del self._pending[rid]
             if not future.done():
                 future.cancel()

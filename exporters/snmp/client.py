@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -147,20 +147,38 @@ class SnmpStack:
             self._usm = None
 
 
-def check_walk_step(root: Oid, previous: Oid, varbind: VarBind, first: bool,
-                    allow_nonincreasing: bool) -> str:
-    """gosnmp's rule for one varbind of a walk: "keep", "done", or "leaf" (the root itself
-    is an instance: GET it). Raises on an OID that does not increase."""
-    oid, tag, _ = varbind
-    if tag in EXCEPTIONS:
-        return "leaf" if first and tag != END_OF_MIB_VIEW else "done"
-    if len(oid) <= len(root) or oid[:len(root)] != root:
-        return "leaf" if first else "done"
-    if not allow_nonincreasing and oid <= previous:
-        raise SnmpProtocolError(
-            f"OID not increasing: {format_oid(oid)} after {format_oid(previous)} "
-            "(set allow_nonincreasing_oids: true in the module if this device needs it)")
-    return "keep"
+async def walk_subtree(root: Oid, next_batch: Callable[[Oid], Awaitable[list[VarBind]]],
+                       get: Callable[[Sequence[Oid]], Awaitable[list[VarBind]]],
+                       allow_nonincreasing: bool, max_requests: int, where: str
+                       ) -> list[VarBind]:
+    """gosnmp's walk, for any session: ask for what follows the last OID received
+    (``next_batch``: GETBULK, or GETNEXT for v1) until an answer leaves the subtree or says
+    endOfMibView; if the very first answer is already outside, the root is a leaf and is
+    fetched with ``get``. OIDs must increase unless the module allows otherwise."""
+    out: list[VarBind] = []
+    current = root
+    depth = len(root)
+    for requests in range(1, max_requests + 1):
+        varbinds = await next_batch(current)
+        if not varbinds:
+            return out
+        for i, varbind in enumerate(varbinds):
+            oid, tag, _ = varbind
+            inside = len(oid) > depth and oid[:depth] == root and tag not in EXCEPTIONS
+            if inside and (oid > current or allow_nonincreasing):
+                out.append(varbind)
+                current = oid
+                continue
+            if inside:
+                raise SnmpProtocolError(
+                    f"{where}: OID not increasing: {format_oid(oid)} after "
+                    f"{format_oid(current)} (set allow_nonincreasing_oids: true in the module "
+                    "if this device needs it)")
+            if requests == 1 and i == 0 and tag != END_OF_MIB_VIEW:
+                return await get([root])  # the root is an instance, not a subtree
+            return out
+    raise SnmpLimitExceeded(f"walk of {format_oid(root)} on {where} did not end after "
+                            f"{max_requests} requests")
 
 
 @dataclass
@@ -220,39 +238,19 @@ class CommunitySession:
         return out
 
     async def walk(self, root: Oid) -> list[VarBind]:
-        bulk = self._version != ber.VERSION_1
-        out: list[VarBind] = []
-        current = root
-        depth = len(root)
-        unchecked = self.params.allow_nonincreasing_oids
-        for requests in range(1, self.limits.max_requests_per_walk + 1):
-            if bulk:
-                response = await self._request(ber.GET_BULK_REQUEST, [current],
-                                               self.params.max_repetitions or 25)
-            else:
-                response = await self._request(ber.GET_NEXT_REQUEST, [current])
-            if response.error_status:
-                if response.error_status == NO_SUCH_NAME:
-                    return out
-                self._raise_status(response, [current])
-            if not response.varbinds:
-                return out
-            for i, varbind in enumerate(response.varbinds):
-                oid = varbind[0]
-                if (oid[:depth] == root and len(oid) > depth and varbind[1] not in EXCEPTIONS
-                        and (oid > current or unchecked)):
-                    out.append(varbind)  # the common case, decided inline
-                    current = oid
-                    continue
-                step = check_walk_step(root, current, varbind, requests == 1 and i == 0,
-                                       self.params.allow_nonincreasing_oids)
-                if step == "keep":
-                    out.append(varbind)
-                    current = varbind[0]
-                    continue
-                if step == "leaf":
-                    return await self.get([root])
-                return out
-        raise SnmpLimitExceeded(
-            f"walk of {format_oid(root)} on {self.address[0]}:{self.address[1]} did not end "
-            f"after {self.limits.max_requests_per_walk} requests")
+        return await walk_subtree(root, self._next_batch, self.get,
+                                  self.params.allow_nonincreasing_oids,
+                                  self.limits.max_requests_per_walk,
+                                  f"{self.address[0]}:{self.address[1]}")
+
+    async def _next_batch(self, after: Oid) -> list[VarBind]:
+        if self._version == ber.VERSION_1:
+            response = await self._request(ber.GET_NEXT_REQUEST, [after])
+        else:
+            response = await self._request(ber.GET_BULK_REQUEST, [after],
+                                           self.params.max_repetitions or 25)
+        if response.error_status:
+            if response.error_status == NO_SUCH_NAME:  # v1's end of the MIB view
+                return []
+            self._raise_status(response, [after])
+        return response.varbinds

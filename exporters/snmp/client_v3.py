@@ -36,7 +36,7 @@ from exporters.errors import (
     SnmpTransportError,
 )
 from exporters.snmp.ber import decode_opaque
-from exporters.snmp.client import ERROR_STATUS, NO_SUCH_NAME, Limits, Target, check_walk_step
+from exporters.snmp.client import ERROR_STATUS, NO_SUCH_NAME, Limits, Target, walk_subtree
 from exporters.snmp.config import Auth, SecurityLevel, WalkParams
 from exporters.snmp.transport import RequestStats
 from exporters.snmp.values import (
@@ -240,22 +240,10 @@ class UsmSession:
         return out
 
     async def walk(self, root: Oid) -> list[VarBind]:
-        out: list[VarBind] = []
-        current = root
-        for requests in range(1, self.limits.max_requests_per_walk + 1):
-            varbinds = await self._run([current], bulk=True,
-                                       max_repetitions=self.params.max_repetitions or 25)
-            if not varbinds:
-                return out
-            for i, varbind in enumerate(varbinds):
-                step = check_walk_step(root, current, varbind, requests == 1 and i == 0,
-                                       self.params.allow_nonincreasing_oids)
-                if step == "keep":
-                    out.append(varbind)
-                    current = varbind[0]
-                    continue
-                if step == "leaf":
-                    return await self.get([root])
-                return out
-        raise SnmpLimitExceeded(f"walk of {format_oid(root)} on {self.target} did not end "
-                                f"after {self.limits.max_requests_per_walk} requests")
+        return await walk_subtree(root, self._next_batch, self.get,
+                                  self.params.allow_nonincreasing_oids,
+                                  self.limits.max_requests_per_walk, str(self.target))
+
+    async def _next_batch(self, after: Oid) -> list[VarBind]:
+        return await self._run([after], bulk=True,
+                               max_repetitions=self.params.max_repetitions or 25)

@@ -52,9 +52,10 @@ def render(families: Iterable[Metric]) -> bytes:
     """Render families as one exposition in the Prometheus text format."""
     merged: dict[str, tuple[Metric, dict[tuple[str, str], tuple[tuple[str, ...], str]]]] = {}
     # Exporters share one labels dict between the samples of a row (every if_mib metric of an
-    # interface): render each distinct dict once. The dicts live as long as the families, so
-    # their ids are stable for the length of this call.
-    bodies: dict[int, tuple[str, tuple[str, ...]]] = {}
+    # interface): render each distinct dict once. The cache keeps a reference to each dict,
+    # so no id can be reused by another dict during this call (``families`` may be a
+    # generator whose families are freed as it goes).
+    bodies: dict[int, tuple[str, tuple[str, ...], dict[str, str]]] = {}
     for family in families:
         entry = merged.get(family.name)
         if entry is None:
@@ -64,8 +65,8 @@ def render(families: Iterable[Metric]) -> bytes:
             labels = sample.labels
             rendered = bodies.get(id(labels))
             if rendered is None:
-                rendered = bodies[id(labels)] = _label_body(labels)
-            body, order = rendered
+                rendered = bodies[id(labels)] = (*_label_body(labels), labels)
+            body, order, _ = rendered
             key = (sample.name, body)
             if key in series:
                 log.debug("duplicate series dropped metric=%s labels=%s", sample.name, body)

@@ -14,11 +14,22 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from netmon import commands
 
 log = logging.getLogger("netmon")
+
+
+def positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type: a number above zero."""
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be above zero, not {text}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,9 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     snmp.add_argument("--auth", default="", metavar="A",
                       help="auth name from the file's auths: (default public_v2; for a file "
                            "in the older layout, each module's own auth)")
-    snmp.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+    snmp.add_argument("--timeout", type=positive(float), default=30.0, metavar="SECONDS",
                       help="deadline for the whole scrape (default 30)")
-    snmp.add_argument("--max-varbinds", type=int, default=50_000, metavar="N",
+    snmp.add_argument("--max-varbinds", type=positive(int), default=50_000, metavar="N",
                       help="refuse targets that return more values per module (default 50000)")
     snmp.add_argument("target", help="[udp://]host[:port], as snmp_exporter's target=")
 
@@ -52,9 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the whole system on this machine")
     demo.add_argument("--once", action="store_true",
                       help="poll once, print the whole exposition, and stop")
-    demo.add_argument("--interval", type=float, default=5.0, metavar="SECONDS",
+    demo.add_argument("--interval", type=positive(float), default=5.0, metavar="SECONDS",
                       help="seconds between polls (default 5)")
-    demo.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+    demo.add_argument("--duration", type=positive(float), default=None, metavar="SECONDS",
                       help="stop after this long (default: run until Ctrl-C)")
     demo.add_argument("--port", type=int, default=9860,
                       help="port of the demo's /metrics on 127.0.0.1 (default 9860)")

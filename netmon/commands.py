@@ -73,7 +73,10 @@ def run_snmp(args: argparse.Namespace) -> int:
 def run_host(args: argparse.Namespace) -> int:
     from exporters.host import HostConfig, HostExporter
 
-    exporter = HostExporter(HostConfig(procfs=Path(args.procfs)))
+    try:
+        exporter = HostExporter(HostConfig(procfs=Path(args.procfs)))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
     exposition, ok = asyncio.run(_run_once(exporter))
     _print(exposition)
     return 0 if ok else 1

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 from exporters.errors import SnmpProtocolError
@@ -122,7 +122,7 @@ class Header:
     """The part of a message needed to route it to the request that waits for it."""
 
     version: int
-    community: bytes
+    community: bytes = field(repr=False)
     pdu_type: int
     request_id: int
     pdu_end: int
@@ -132,7 +132,7 @@ class Header:
 @dataclass(frozen=True, slots=True)
 class Response:
     version: int
-    community: bytes
+    community: bytes = field(repr=False)
     pdu_type: int
     request_id: int
     error_status: int

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -30,7 +32,13 @@ from exporters.errors import (
 from exporters.snmp import ber
 from exporters.snmp.config import Auth, WalkParams
 from exporters.snmp.transport import RequestStats, SnmpTransport
-from exporters.snmp.values import END_OF_MIB_VIEW, EXCEPTIONS, Oid, VarBind, format_oid
+from exporters.snmp.values import EXCEPTIONS, Oid, VarBind, format_oid
+
+log = logging.getLogger(__name__)
+
+#: How long a resolved host name is trusted; snmp_exporter resolves on every scrape, netmon
+#: once in a while, so a renumbered router is found again within this time.
+DNS_TTL_SECONDS = 300.0
 
 #: SNMP error-status names (RFC 3416), for messages.
 ERROR_STATUS = {1: "tooBig", 2: "noSuchName", 3: "badValue", 4: "readOnly", 5: "genErr",
@@ -103,7 +111,7 @@ class SnmpStack:
 
     transport: SnmpTransport = field(default_factory=SnmpTransport)
     _usm: Any = None  # exporters.snmp.client_v3.UsmEngine, made on first SNMPv3 use
-    _resolved: dict[str, tuple[int, str]] = field(default_factory=dict)
+    _resolved: dict[str, tuple[float, int, str]] = field(default_factory=dict)
 
     def usm_engine(self) -> Any:
         if self._usm is None:
@@ -114,8 +122,8 @@ class SnmpStack:
     async def resolve(self, host: str) -> tuple[int, str]:
         """(address family, numeric address) of a host; cached for the life of the stack."""
         cached = self._resolved.get(host)
-        if cached:
-            return cached
+        if cached and cached[0] > time.monotonic():
+            return cached[1], cached[2]
         try:
             ip = ipaddress.ip_address(host)
             result = (int(socket.AF_INET6 if ip.version == 6 else socket.AF_INET), str(ip))
@@ -127,18 +135,22 @@ class SnmpStack:
                 raise SnmpTransportError(f"cannot resolve {host!r}: {exc}") from exc
             family, _, _, _, sockaddr = infos[0]
             result = (int(family), str(sockaddr[0]))
-        self._resolved[host] = result
+        if result[1] != host:  # a name, not an address: remember it for a while
+            self._resolved[host] = (time.monotonic() + DNS_TTL_SECONDS, *result)
         return result
 
     async def session(self, target: Target, auth: Auth, params: WalkParams,
                       limits: Limits | None = None) -> SnmpSession:
         limits = limits or Limits()
+        family, address = await self.resolve(target.host)
         if auth.version in (1, 2):
-            family, address = await self.resolve(target.host)
             return CommunitySession(self.transport, family, (address, target.port), auth,
                                     params, limits)
         from exporters.snmp.client_v3 import UsmSession
-        return UsmSession(self.usm_engine(), target, auth, params, limits)
+        # pysnmp would resolve a name in its send path, blocking the event loop: give it
+        # the address.
+        return UsmSession(self.usm_engine(), Target(address, target.port), auth, params,
+                          limits, display=str(target))
 
     def close(self) -> None:
         self.transport.close()
@@ -151,32 +163,47 @@ async def walk_subtree(root: Oid, next_batch: Callable[[Oid], Awaitable[list[Var
                        get: Callable[[Sequence[Oid]], Awaitable[list[VarBind]]],
                        allow_nonincreasing: bool, max_requests: int, where: str
                        ) -> list[VarBind]:
-    """gosnmp's walk, for any session: ask for what follows the last OID received
-    (``next_batch``: GETBULK, or GETNEXT for v1) until an answer leaves the subtree or says
-    endOfMibView; if the very first answer is already outside, the root is a leaf and is
-    fetched with ``get``. OIDs must increase unless the module allows otherwise."""
+    """gosnmp's walk (``walk.go``), for any session, so netmon reads what snmp_exporter reads:
+
+    * ask for what follows the last OID received (``next_batch``: GETBULK, GETNEXT for v1);
+    * an exception value (noSuchObject, noSuchInstance, endOfMibView) ends the walk;
+    * an answer outside the subtree ends it; if it is the walk's very first object, the root
+      is a leaf and is fetched with ``get``;
+    * an error-status ends it, keeping the rows read so far (logged; net-snmp's snmpwalk
+      would fail instead, snmp_exporter does not);
+    * each OID must be greater than the OID *requested* (gosnmp's check), unless the module
+      sets ``allow_nonincreasing_oids``; ``max_requests`` bounds a walk that never ends.
+    """
     out: list[VarBind] = []
     current = root
     depth = len(root)
     for requests in range(1, max_requests + 1):
-        varbinds = await next_batch(current)
+        try:
+            varbinds = await next_batch(current)
+        except SnmpErrorStatus as exc:
+            log.info("walk ended by error-status target=%s root=%s rows=%d error=%s",
+                     where, format_oid(root), len(out), exc)
+            return out
         if not varbinds:
             return out
+        requested = current
         for i, varbind in enumerate(varbinds):
             oid, tag, _ = varbind
-            inside = len(oid) > depth and oid[:depth] == root and tag not in EXCEPTIONS
-            if inside and (oid > current or allow_nonincreasing):
-                out.append(varbind)
-                current = oid
-                continue
-            if inside:
+            if tag in EXCEPTIONS:
+                return out
+            if len(oid) <= depth or oid[:depth] != root:
+                if requests == 1 and i == 0:
+                    return await get([root])  # the root is an instance, not a subtree
+                if oid == root:
+                    out.append(varbind)
+                return out
+            if oid <= requested and not allow_nonincreasing:
                 raise SnmpProtocolError(
                     f"{where}: OID not increasing: {format_oid(oid)} after "
-                    f"{format_oid(current)} (set allow_nonincreasing_oids: true in the module "
-                    "if this device needs it)")
-            if requests == 1 and i == 0 and tag != END_OF_MIB_VIEW:
-                return await get([root])  # the root is an instance, not a subtree
-            return out
+                    f"{format_oid(requested)} (set allow_nonincreasing_oids: true in the "
+                    "module if this device needs it)")
+            out.append(varbind)
+            current = oid
     raise SnmpLimitExceeded(f"walk of {format_oid(root)} on {where} did not end after "
                             f"{max_requests} requests")
 
@@ -205,7 +232,7 @@ class CommunitySession:
                                       oids, 0, max_repetitions)
         response = await self.transport.request(
             self.address, self.family, build, self.params.timeout, self.params.retries,
-            self.stats)
+            self.stats, any_source=self.params.use_unconnected_udp_socket)
         self.varbinds_read += len(response.varbinds)
         if self.varbinds_read > self.limits.max_varbinds:
             raise SnmpLimitExceeded(

@@ -115,7 +115,7 @@ class UsmEngine:
     # pysnmp's names (SnmpAdminString) are at most 32 octets: netmon numbers them.
     _users: dict[str, str] = field(default_factory=dict)      # auth name -> "u<n>"
     _usernames: dict[str, Auth] = field(default_factory=dict)
-    _targets: dict[tuple[str, str, float, int], str] = field(default_factory=dict)
+    _targets: dict[tuple[str, str, float], str] = field(default_factory=dict)
     _domains: set[bool] = field(default_factory=set)
 
     def target_name(self, target: Target, auth: Auth, params: WalkParams) -> str:
@@ -130,13 +130,13 @@ class UsmEngine:
             transport = udp6.Udp6AsyncioTransport() if v6 else udp.UdpAsyncioTransport()
             engine_config.add_transport(self.engine, domain, transport.open_client_mode())
             self._domains.add(v6)
-        key = (security_name, str(target), params.timeout, params.retries)
+        key = (security_name, str(target), params.timeout)
         name = self._targets.get(key)
         if name is None:
             name = self._targets[key] = f"t{len(self._targets)}"
             engine_config.add_target_address(
                 self.engine, name, domain, (target.host, target.port), f"p{security_name}",
-                timeout=int(params.timeout * 100), retryCount=params.retries)
+                timeout=max(1, int(params.timeout * 100)), retryCount=0)
         return name
 
     def _register_user(self, security_name: str, auth: Auth) -> None:
@@ -175,17 +175,19 @@ class UsmSession:
     auth: Auth
     params: WalkParams
     limits: Limits
+    display: str = ""  # the target as configured (a name, before resolution)
     stats: RequestStats = field(default_factory=RequestStats)
     varbinds_read: int = 0
 
     def __post_init__(self) -> None:
         self._name = self.usm.target_name(self.target, self.auth, self.params)
         self._context = self.auth.context_name.encode()
+        self.display = self.display or str(self.target)
 
-    async def _run(self, oids: Sequence[Oid], bulk: bool, max_repetitions: int = 0
-                   ) -> list[VarBind]:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[tuple[Any, Any, Any, Any]] = loop.create_future()
+    def _send(self, oids: Sequence[Oid], bulk: bool, max_repetitions: int
+              ) -> asyncio.Future[tuple[Any, Any, Any, Any]]:
+        done: asyncio.Future[tuple[Any, Any, Any, Any]] = (
+            asyncio.get_running_loop().create_future())
 
         def finished(_engine: Any, _handle: Any, indication: Any, status: Any, index: Any,
                      var_binds: Any, _ctx: Any) -> None:
@@ -203,31 +205,44 @@ class UsmSession:
                 cmdgen.GetCommandGenerator().send_varbinds(
                     self.usm.engine, self._name, None, self._context, request, finished)
         except Exception as exc:  # pysnmp raises its own error types when it cannot send
-            raise SnmpTransportError(f"{self.target} SNMPv3: {exc}") from exc
-        indication, error_status, error_index, var_binds = await done
-        if indication:
+            raise SnmpTransportError(f"{self.display} SNMPv3: {exc}") from exc
+        return done
+
+    async def _run(self, oids: Sequence[Oid], bulk: bool, max_repetitions: int = 0
+                   ) -> list[VarBind]:
+        # pysnmp is told not to retry (retryCount=0): netmon retries itself so that every
+        # packet is counted in snmp_scrape_packets_sent/retried, as for v1/v2c.
+        for attempt in range(self.params.retries + 1):
+            if attempt:
+                self.stats.retried += 1
+            indication, error_status, error_index, var_binds = await self._send(
+                oids, bulk, max_repetitions)
+            if not indication:
+                break
             text = str(indication)
-            if "timeout" in text.lower() or "no snmp response" in text.lower():
-                raise SnmpTimeout(f"no answer from {self.target} over SNMPv3 after "
-                                  f"{self.params.retries + 1} attempt(s) of "
-                                  f"{self.params.timeout:g}s: {text}")
-            raise SnmpProtocolError(
-                f"{self.target} SNMPv3 (user {self.auth.username}): {text}")
+            timed_out = "timeout" in text.lower() or "no snmp response" in text.lower()
+            if not timed_out:
+                raise SnmpProtocolError(
+                    f"{self.display} SNMPv3 (user {self.auth.username}): {text}")
+        else:
+            raise SnmpTimeout(f"no answer from {self.display} over SNMPv3 after "
+                              f"{self.params.retries + 1} attempt(s) of "
+                              f"{self.params.timeout:g}s")
         status = int(error_status)
         if status:
             index = int(error_index)
             if status == NO_SUCH_NAME and bulk:
                 return []
             where = format_oid(oids[index - 1]) if 0 < index <= len(oids) else "?"
-            raise SnmpErrorStatus(f"{self.target} answered error-status "
+            raise SnmpErrorStatus(f"{self.display} answered error-status "
                                   f"{ERROR_STATUS.get(status, status)} ({status}) for {where}",
                                   status, index)
         out = [to_varbind(name, value) for name, value in var_binds]
         self.varbinds_read += len(out)
         if self.varbinds_read > self.limits.max_varbinds:
             raise SnmpLimitExceeded(
-                f"{self.target} returned more than {self.limits.max_varbinds} varbinds in one "
-                "scrape; if the device really has tables that large, raise max_varbinds")
+                f"{self.display} returned more than {self.limits.max_varbinds} varbinds in "
+                "one scrape; if the device really has tables that large, raise max_varbinds")
         return out
 
     async def get(self, oids: Sequence[Oid]) -> list[VarBind]:
@@ -242,7 +257,7 @@ class UsmSession:
     async def walk(self, root: Oid) -> list[VarBind]:
         return await walk_subtree(root, self._next_batch, self.get,
                                   self.params.allow_nonincreasing_oids,
-                                  self.limits.max_requests_per_walk, str(self.target))
+                                  self.limits.max_requests_per_walk, self.display)
 
     async def _next_batch(self, after: Oid) -> list[VarBind]:
         return await self._run([after], bulk=True,

@@ -109,22 +109,26 @@ class SnmpExporter:
     async def collect(self) -> list[Metric]:
         families: list[Metric] = []
         status = _StatusFamilies()
-        failures = 0
+        failures: list[str] = []
         deadline = time.monotonic() + self.config.timeout
         for module, auth, compiled in self.modules:
             try:
                 async with asyncio.timeout_at(_loop_deadline(deadline)):
                     families.extend(await self._collect_module(module, auth, compiled, status))
             except (SnmpError, TimeoutError) as exc:
-                failures += 1
                 kind = _error_kind(exc)
                 status.failed(module.name, kind)
                 message = str(exc) or (
                     f"no answer within the scrape deadline ({self.config.timeout:g}s)")
-                log.warning("snmp scrape failed target=%s module=%s kind=%s error=%s",
-                            self.target, module.name, kind, message)
-        if failures == len(self.modules):
-            raise SnmpError(f"every module failed for {self.target}", status.families())
+                failures.append(f"module={module.name} kind={kind} error={message}")
+            except ConfigError as exc:  # e.g. two SNMPv3 auths sharing a user name
+                status.failed(module.name, "config")
+                failures.append(f"module={module.name} kind=config error={exc}")
+        if len(failures) == len(self.modules):
+            # One log line for the whole failure: the harness writes it with this message.
+            raise SnmpError(f"target={self.target} " + "; ".join(failures), status.families())
+        for failure in failures:
+            log.warning("snmp scrape failed target=%s %s", self.target, failure)
         return families + status.families()
 
     async def _collect_module(self, module: Module, auth: Auth, compiled: CompiledModule,

@@ -40,7 +40,7 @@ from exporters.snmp.value_text import (
     to_valid_utf8,
     value_as_text,
 )
-from exporters.snmp.values import Oid, Value, VarBind, parse_oid
+from exporters.snmp.values import Oid, Value, VarBind, format_oid, parse_oid
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,6 @@ class CompiledModule:
         plan_ids: dict[tuple[object, ...], int] = {}
         for spec in module.metrics:
             oid = parse_oid(spec.oid)
-            if oid in compiled.by_oid:
-                continue  # snmp_exporter's tree keeps the last; the generator never repeats
             lookups = tuple(
                 _CompiledLookup(lk, parse_oid(lk.oid) if lk.oid else (),
                                 _prev(parse_oid(lk.oid)) if lk.oid and lk.type in COMBINED_TYPES
@@ -99,6 +97,7 @@ class CompiledModule:
             if plan is None:
                 plan = plan_ids[key] = len(compiled.plans)
                 compiled.plans.append(_LabelPlan(spec.indexes, lookups))
+            # A metric OID listed twice: the last one wins, as in snmp_exporter's metric tree.
             compiled.by_oid[oid] = _CompiledMetric(spec, oid, plan, _prev(oid))
         compiled.lengths = tuple(sorted({len(o) for o in compiled.by_oid}))
         return compiled
@@ -171,11 +170,17 @@ def map_pdus(compiled: CompiledModule, pdus: Pdus, report: MappingReport | None 
         if found is None:
             continue
         metric, index = found
-        key = (metric.plan, index)
-        labels = label_cache.get(key)
-        if labels is None:
-            labels = label_cache[key] = _labels(compiled.plans[metric.plan], index, pdus)
-        _samples(metric, index, tag, value, labels, pdus, families, report, wrap_counters)
+        # A device controls every byte of what is mapped here: whatever one value does
+        # (a date past year 9999, a NaN where an integer belongs), it costs that value, never
+        # the rest of the scrape.
+        try:
+            key = (metric.plan, index)
+            labels = label_cache.get(key)
+            if labels is None:
+                labels = label_cache[key] = _labels(compiled.plans[metric.plan], index, pdus)
+            _samples(metric, index, tag, value, labels, pdus, families, report, wrap_counters)
+        except (ValueError, OverflowError, TypeError, IndexError, KeyError) as exc:
+            report.note(f"{metric.spec.name} at {format_oid(oid)}: {type(exc).__name__}: {exc}")
     return list(families.by_name.values())
 
 
@@ -301,6 +306,8 @@ def _scaled(spec: MetricSpec, number: float) -> float:
 
 def _regex_extracts(spec: MetricSpec, text: str, labels: Labels, families: _Families,
                     report: MappingReport) -> None:
+    """First matching rule per suffix; the number gets ``scale`` and ``offset`` as in
+    snmp_exporter since ``scale``/``offset`` exist (0.26; ``applyRegexExtracts``)."""
     for suffix, rules in spec.regex_extracts.items():
         for rule in rules:
             match = rule.regex.search(text)

@@ -14,7 +14,7 @@ from exporters.errors import SnmpError
 from exporters.snmp.client import SnmpSession
 from exporters.snmp.config import Module
 from exporters.snmp.value_text import value_as_text
-from exporters.snmp.values import VarBind, format_oid, parse_oid
+from exporters.snmp.values import VarBind, parse_oid
 
 log = logging.getLogger(__name__)
 
@@ -56,4 +56,4 @@ async def scrape_module(session: SnmpSession, module: Module) -> ScrapeResult:
                         session.stats.retried - retried_before, time.perf_counter() - start)
 
 
-__all__ = ["ScrapeResult", "format_oid", "scrape_module"]
+__all__ = ["ScrapeResult", "scrape_module"]

@@ -37,6 +37,7 @@ class RequestStats:
 class _Pending:
     address: Address
     future: asyncio.Future[ber.Response]
+    any_source: bool = False  # the module's use_unconnected_udp_socket
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -100,7 +101,8 @@ class SnmpTransport:
                         f"message: {exc}"))
             return
         pending = self._pending.get(header.request_id)
-        if pending is None or pending.address != addr or pending.future.done():
+        if (pending is None or pending.future.done()
+                or (pending.address != addr and not pending.any_source)):
             self.stray_datagrams += 1
             return
         try:
@@ -113,15 +115,17 @@ class SnmpTransport:
 
     async def request(self, address: Address, family: int,
                       build: Callable[[int], bytes], timeout: float, retries: int,
-                      stats: RequestStats) -> ber.Response:
+                      stats: RequestStats, any_source: bool = False) -> ber.Response:
         """Send a request (built for its request-id), wait for the answer, retrying on
-        silence: ``retries`` more attempts of ``timeout`` seconds each."""
+        silence: ``retries`` more attempts of ``timeout`` seconds each. The answer must come
+        from ``address`` unless ``any_source`` (snmp_exporter's use_unconnected_udp_socket,
+        for devices that answer from another address): then the request-id alone decides."""
         transport = self._transports.get(family) or await self._transport_for(family)
         loop = asyncio.get_running_loop()
         rid = self._new_request_id()
         payload = build(rid)
         future: asyncio.Future[ber.Response] = loop.create_future()
-        self._pending[rid] = _Pending(address, future)
+        self._pending[rid] = _Pending(address, future, any_source)
         attempts_left = retries + 1
         timer: asyncio.TimerHandle | None = None
 

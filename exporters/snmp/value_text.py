@@ -172,10 +172,23 @@ def parse_date_and_time(value: Value) -> float:
         if direction not in "+-":
             raise ValueError(f"invalid DateAndTime time zone direction {direction!r}")
         offset = (value[9] * 3600 + value[10] * 60) * (1 if direction == "+" else -1)
-    # Go's time.Date normalises out-of-range fields (month 13, day 0): do the same.
-    base = dt.datetime(year + (month - 1) // 12, (month - 1) % 12 + 1, 1, tzinfo=dt.UTC)
-    moment = base + dt.timedelta(days=day - 1, hours=hour, minutes=minute, seconds=second)
-    return float(calendar.timegm(moment.timetuple()) - offset)
+    # Go's time.Date normalises out-of-range fields (month 13, day 0, year 0, the all-zero
+    # "unset" value): plain arithmetic on the proleptic Gregorian calendar does the same and
+    # cannot overflow the way datetime does.
+    year += (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    days = _days_from_civil(year, month, 1) + day - 1
+    return float(days * 86400 + hour * 3600 + minute * 60 + second - offset)
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
 
 
 def parse_date_with_pattern(text: str, pattern: str) -> float:

@@ -49,19 +49,6 @@ END_OF_MIB_VIEW: Final = 0x82
 
 #: Tags that say "there is no value here" rather than carrying one.
 EXCEPTIONS: Final = frozenset({NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW})
-#: Opaque-wrapped floats (net-snmp's extension, read by gosnmp as OpaqueFloat/OpaqueDouble).
-OPAQUE_FLOAT: Final = 0x9F78
-OPAQUE_DOUBLE: Final = 0x9F79
-
-TAG_NAMES: Final = {
-    INTEGER: "Integer", OCTET_STRING: "OctetString", NULL: "Null",
-    OBJECT_IDENTIFIER: "ObjectIdentifier", IP_ADDRESS: "IpAddress", COUNTER32: "Counter32",
-    GAUGE32: "Gauge32", TIMETICKS: "TimeTicks", OPAQUE: "Opaque", NSAP_ADDRESS: "NsapAddress",
-    COUNTER64: "Counter64", UINTEGER32: "Uinteger32", NO_SUCH_OBJECT: "NoSuchObject",
-    NO_SUCH_INSTANCE: "NoSuchInstance", END_OF_MIB_VIEW: "EndOfMibView",
-}
-
-
 def parse_oid(text: str) -> Oid:
     """``"1.3.6.1"`` or ``".1.3.6.1"`` to a tuple; raises ValueError on anything else."""
     stripped = text[1:] if text.startswith(".") else text

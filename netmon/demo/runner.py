@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import signal
 import sys
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 MODULES = ("system", "if_mib", "hr_cpu", "hr_storage", "entity_sensor")
 
-#: state.metrics: the latest exposition the demo serves.
+#: The latest exposition the demo serves.
 EXPOSITION = web.AppKey("exposition", bytearray)
 
 
@@ -87,7 +88,9 @@ def _summary(runs: Sequence[ExporterRun], families: Sequence[Metric], rates: _Ra
 
 
 async def _poll(exporters: Sequence[Exporter]) -> tuple[list[ExporterRun], list[Metric]]:
-    runs = await run_exporters(exporters, timeout=30)
+    # Longer than the SNMP exporter's own deadline (30 s), so its per-module error metrics
+    # are reported rather than cut off by the harness.
+    runs = await run_exporters(exporters, timeout=40)
     return runs, all_families(runs)
 
 
@@ -109,8 +112,7 @@ async def _main(router: SimulatedRouter, once: bool, interval: float,
                 duration: float | None, port: int) -> int:
     snmp = load_snmp_config([netmon_modules_path()])
     demo_auth = Auth("demo", community=Secret(router.community))
-    snmp = type(snmp)(auths={**snmp.auths, "demo": demo_auth}, modules=snmp.modules,
-                      sources=snmp.sources)
+    snmp = dataclasses.replace(snmp, auths={**snmp.auths, "demo": demo_auth})
     stack = SnmpStack()
     exporters: list[Exporter] = [
         HostExporter(HostConfig()),
@@ -123,7 +125,12 @@ async def _main(router: SimulatedRouter, once: bool, interval: float,
             sys.stdout.buffer.write(render(families))
             return 0 if all(r.success for r in runs) else 1
         exposition = bytearray()
-        runner = await _serve(exposition, port)
+        try:
+            runner = await _serve(exposition, port)
+        except OSError as exc:
+            print(f"netmon demo: cannot listen on 127.0.0.1:{port}: {exc.strerror}; "
+                  "choose another port with --port", file=sys.stderr)
+            return 2
         print(f"netmon demo: simulated ward router at udp://{router.target} "
               f"(community {router.community}); metrics at http://127.0.0.1:{port}/metrics; "
               "Ctrl-C stops", flush=True)

@@ -109,6 +109,27 @@ def endless_table(root: tuple[int, ...], columns: int = 1) -> Responder:
     return respond
 
 
+def table_then_error(root: tuple[int, ...], rows: int, status: int = 5) -> Responder:
+    """``rows`` rows of a table, then an error-status (genErr by default) where the next
+    rows should be: what some routers answer at the end of a table."""
+    def respond(data: bytes) -> bytes:
+        msg, pdu = _request(data)
+        ((name, _),) = V2C.apiPDU.get_varbinds(pdu)
+        start = tuple(name)
+        last = start[len(root) + 1] if len(start) > len(root) + 1 else 0
+        if last >= rows:
+            response = V2C.apiMessage.get_response(msg)
+            rpdu = V2C.apiMessage.get_pdu(response)
+            V2C.apiPDU.set_error_status(rpdu, status)
+            V2C.apiPDU.set_error_index(rpdu, 1)
+            V2C.apiPDU.set_varbinds(rpdu, [(start, V2C.Null(""))])
+            return bytes(encoder.encode(response))
+        count = min(int(V2C.apiBulkPDU.get_max_repetitions(pdu)) or 1, rows - last)
+        return _response(msg, [((*root, 1, last + i), V2C.Gauge32(last + i))
+                               for i in range(1, count + 1)])
+    return respond
+
+
 def slow(responder: Responder, delay: float) -> Responder:
     """Answers correctly, but each answer takes ``delay`` seconds: a congested WAN link."""
     def respond(data: bytes) -> bytes | None:

@@ -38,11 +38,11 @@ def format_value(value: float) -> str:
     return format_g(value)
 
 
-def _escape_help(text: str) -> str:
+def escape_help(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
-def _escape_label(text: str) -> str:
+def escape_label(text: str) -> str:
     if "\\" in text or '"' in text or "\n" in text:
         return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return text
@@ -78,7 +78,7 @@ def render(families: Iterable[Metric]) -> bytes:
         family, series = merged[name]
         if not series:
             continue
-        out.append(f"# HELP {name} {_escape_help(family.documentation)}\n")
+        out.append(f"# HELP {name} {escape_help(family.documentation)}\n")
         out.append(f"# TYPE {name} {_TYPES.get(family.type, 'untyped')}\n")
         out.extend(line for _, line in sorted(series.values()))
     return "".join(out).encode("utf-8")
@@ -87,7 +87,7 @@ def render(families: Iterable[Metric]) -> bytes:
 def _label_body(labels: dict[str, str]) -> tuple[str, tuple[str, ...]]:
     """``a="1",b="2"`` (labels sorted by name) and the values in that order, for sorting."""
     items = sorted(labels.items())
-    body = ",".join(f'{k}="{_escape_label(v)}"' for k, v in items)
+    body = ",".join(f'{k}="{escape_label(v)}"' for k, v in items)
     return body, tuple(v for _, v in items)
 
 

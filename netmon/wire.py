@@ -82,6 +82,10 @@ class ReportError(ValueError):
     """A report is malformed; the message names the field and what is wrong with it."""
 
 
+class ReportTooLarge(ReportError):
+    """A report is over one of the size limits (body, inflated body, a list, the samples)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """What a collector accepts in one report (defaults sized for a ward: a router's if_mib
@@ -171,7 +175,8 @@ def encode_report(report: Report, compresslevel: int = 6) -> bytes:
 def decompress(body: bytes, limits: Limits) -> bytes:
     """Gunzip, refusing bombs: stop at ``max_bytes`` or ``max_ratio`` x the compressed size."""
     if len(body) > limits.max_compressed_bytes:
-        raise ReportError(f"body of {len(body)} bytes exceeds {limits.max_compressed_bytes}")
+        raise ReportTooLarge(
+            f"body of {len(body)} bytes exceeds {limits.max_compressed_bytes}")
     ceiling = min(limits.max_bytes, max(len(body), 1) * limits.max_ratio)
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     try:
@@ -179,7 +184,7 @@ def decompress(body: bytes, limits: Limits) -> bytes:
     except zlib.error as exc:
         raise ReportError(f"body is not valid gzip: {exc}") from None
     if len(out) > ceiling:
-        raise ReportError(
+        raise ReportTooLarge(
             f"body inflates past {ceiling} bytes (limit: {limits.max_bytes} bytes, "
             f"or {limits.max_ratio}x the {len(body)} compressed bytes)")
     if not inflater.eof:
@@ -194,7 +199,7 @@ def decode_report(body: bytes, limits: Limits | None = None, compressed: bool = 
     limits = limits or Limits()
     raw = decompress(body, limits) if compressed else body
     if len(raw) > limits.max_bytes:
-        raise ReportError(f"body of {len(raw)} bytes exceeds {limits.max_bytes}")
+        raise ReportTooLarge(f"body of {len(raw)} bytes exceeds {limits.max_bytes}")
     try:
         doc = _loads(raw)
     except ValueError as exc:
@@ -261,8 +266,8 @@ class _Decoder:
         rows = _list(obj.get("samples"), f"{where}.samples", lim.max_samples)
         self.samples += len(rows)
         if self.samples > lim.max_samples:
-            raise ReportError(f"{where}.samples: the report has more than {lim.max_samples} "
-                              "samples")
+            raise ReportTooLarge(f"{where}.samples: the report has more than "
+                                 f"{lim.max_samples} samples")
         width = len(labels) + 1
         for k, row in enumerate(rows):
             if not isinstance(row, list) or len(row) != width:
@@ -286,7 +291,9 @@ class _Decoder:
         names = obj.get("names")
         sample_names: tuple[str, ...] | None = None
         if names is not None:
-            names_list = _list(names, f"{where}.names", len(rows))
+            if not isinstance(names, list):
+                raise ReportError(f"{where}.names: must be a list")
+            names_list = names
             if len(names_list) != len(rows):
                 raise ReportError(f"{where}.names: {len(names_list)} names for {len(rows)} "
                                   "samples")
@@ -313,7 +320,7 @@ def _list(doc: Any, where: str, max_items: int) -> list[Any]:
     if not isinstance(doc, list):
         raise ReportError(f"{where}: must be a list")
     if len(doc) > max_items:
-        raise ReportError(f"{where}: {len(doc)} items, more than the limit of {max_items}")
+        raise ReportTooLarge(f"{where}: {len(doc)} items, more than the limit of {max_items}")
     return doc
 
 

@@ -1,0 +1,70 @@
+"""``netmon collector``: run a collector, or check its config and inventory.
+
+    netmon collector --config collector.yml [--listen HOST:PORT] [--inventory FILE]
+    netmon collector --config collector.yml --check-config
+
+Exit status: 0 after a clean stop (SIGTERM, Ctrl-C) or a good check; 1 when the address
+cannot be bound; 2 for a config or inventory error, with a message on stderr saying where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collector.config import CollectorConfig
+
+__all__ = ["add_arguments", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=None, metavar="FILE",
+                        help="collector.yml (default: built-in defaults; then --inventory is "
+                             "needed)")
+    parser.add_argument("--listen", default=None, metavar="HOST:PORT",
+                        help="address to serve on, overriding the config (default "
+                             "127.0.0.1:9750)")
+    parser.add_argument("--inventory", type=Path, default=None, metavar="FILE",
+                        help="inventory file, overriding the config")
+    parser.add_argument("--check-config", action="store_true",
+                        help="load and validate config and inventory, print a summary, exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from collector.config_load import ConfigSource
+    from collector.errors import ConfigError
+
+    source = ConfigSource(args.config, args.listen, args.inventory)
+    try:
+        config = source.load()
+        if args.check_config:
+            return _check(config)
+        from collector.server import serve
+
+        asyncio.run(serve(config, source))
+    except ConfigError as exc:
+        print(f"netmon collector: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"netmon collector: cannot serve on {args.listen or 'the configured address'}:"
+              f" {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _check(config: CollectorConfig) -> int:
+    from collector.inventory_load import load_inventory
+    from collector.runtime import Runtime
+
+    assert config.inventory is not None  # ConfigSource.load() guarantees it
+    runtime = Runtime.build(config, load_inventory(config.inventory))
+    scopes = ", ".join(f"{n} ({len(ids)} agents)" for n, ids in runtime.scopes.members.items())
+    print(f"config OK: listen {config.listen}, dc {config.dc}, inventory {config.inventory} "
+          f"({len(runtime.inventory.agents)} agents, {len(runtime.inventory.sites)} sites); "
+          f"scopes: {scopes}")
+    return 0

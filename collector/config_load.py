@@ -1,0 +1,179 @@
+"""Read ``collector.yml`` into a :class:`~collector.config.CollectorConfig`, strictly.
+
+Unknown, duplicated or mistyped keys are refused with the file, the line and the key, as the
+SNMP module loader does (both use :mod:`exporters.snmp.yaml_nodes`). A relative ``inventory``
+path is relative to the config file. Command-line overrides (``--listen``, ``--inventory``) are
+a :class:`ConfigSource`, so a reload reads the file again and applies them again.
+
+    listen: 127.0.0.1:9750          # host:port, [v6]:port, or :port for every interface
+    advertise: ""                   # host:port for /sd targets (default: the request's Host)
+    inventory: hanoi-inventory.yml
+    dc: primary                     # primary | backup
+    staleness_intervals: 3
+    limits: {max_compressed_bytes: 4194304, max_samples: 200000}   # netmon.wire.Limits
+    scopes:
+      - name: wan
+        matchers: {kind: ward}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from yaml.nodes import Node
+
+from collector.config import (
+    DC_NAMES,
+    MATCHABLE,
+    SCOPE_NAME,
+    CollectorConfig,
+    Matcher,
+    Scope,
+    merge_scopes,
+)
+from collector.errors import ConfigError
+from exporters.snmp.yaml_nodes import (
+    NULL_NODE,
+    Where,
+    choice,
+    compose,
+    entries,
+    fields,
+    integer,
+    items,
+    number,
+    string,
+)
+from netmon.wire import Limits
+
+__all__ = ["ConfigSource", "load_config", "parse_config", "parse_listen"]
+
+_TOP = frozenset({"listen", "advertise", "inventory", "dc", "staleness_intervals", "limits",
+                  "scopes"})
+_SCOPE = frozenset({"name", "matchers"})
+_LIMITS = frozenset(f.name for f in dataclasses.fields(Limits))
+_HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<host>[^:\[\]]*)):(?P<port>\d{1,5})$")
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``host:port``, ``[v6]:port`` or ``:port`` (every interface: host ``""``)."""
+    m = _HOST_PORT.match(text.strip())
+    if m is None or int(m.group("port")) > 65535:
+        raise ValueError(f"{text!r} is not host:port (for example 127.0.0.1:9750, "
+                         "[::1]:9750 or :9750)")
+    return (m.group("v6") or m.group("host") or ""), int(m.group("port"))
+
+
+def _matchers(node: Node, where: Where) -> tuple[Matcher, ...]:
+    out = []
+    for label, key_node, value in entries(node, where, "matchers"):
+        if label not in MATCHABLE:
+            raise where.error(key_node, f"a matcher on {label!r}, which agents do not have "
+                              f"(allowed: {', '.join(sorted(MATCHABLE))})",
+                              "Match on one of those.")
+        regex = string(value, where, label)
+        try:
+            out.append(Matcher.of(label, regex))
+        except re.error as exc:
+            raise where.error(value, f"{label}: {regex!r} is not a regular expression "
+                              f"({exc})", "Fix the expression (it must match the whole "
+                              "value).") from None
+    return tuple(out)
+
+
+def _scopes(node: Node, where: Where) -> tuple[Scope, ...]:
+    scopes: dict[str, Scope] = {}
+    for i, item in enumerate(items(node, where, "scopes")):
+        at = where.child(f"scopes[{i}]")
+        f = fields(item, at, _SCOPE, required=("name",))
+        name = string(f["name"], at, "name")
+        if not SCOPE_NAME.match(name):
+            raise at.error(f["name"], f"scope name {name!r} is not a lowercase identifier",
+                           "Use letters, digits, '-' and '_' (it is part of a URL).")
+        if name in scopes:
+            raise at.error(f["name"], f"scope {name!r} is defined twice",
+                           "Keep only one of them.")
+        scopes[name] = Scope(name, _matchers(f.get("matchers", NULL_NODE), at.child(name)))
+    return merge_scopes(tuple(scopes.values()))
+
+
+def _limits(node: Node, where: Where) -> Limits:
+    at = where.child("limits")
+    f = fields(node, at, _LIMITS)
+    return Limits(**{key: integer(value, at, key, 1, 2**40) for key, value in f.items()})
+
+
+def parse_config(text: str, source: str, base: Path | None = None) -> CollectorConfig:
+    """Validate ``text`` (read from ``source``); relative paths are relative to ``base``."""
+    where = Where(source)
+    root = compose(text, source) or NULL_NODE
+    f = fields(root, where, _TOP)
+    default = CollectorConfig()
+    host, port = default.host, default.port
+    if "listen" in f:
+        try:
+            host, port = parse_listen(string(f["listen"], where, "listen"))
+        except ValueError as exc:
+            raise where.error(f["listen"], f"listen: {exc}", "Write host:port.") from None
+    advertise = string(f["advertise"], where, "advertise") if "advertise" in f else ""
+    if advertise:
+        try:
+            parse_listen(advertise)
+        except ValueError as exc:
+            raise where.error(f["advertise"], f"advertise: {exc}",
+                              "Write the host:port Prometheus reaches this collector at."
+                              ) from None
+    inventory = None
+    if "inventory" in f:
+        path = Path(string(f["inventory"], where, "inventory"))
+        inventory = path if path.is_absolute() or base is None else base / path
+    staleness = default.staleness_intervals
+    if "staleness_intervals" in f:
+        staleness = number(f["staleness_intervals"], where, "staleness_intervals")
+        if not 1 <= staleness <= 1000:
+            raise where.error(f["staleness_intervals"], "staleness_intervals must be between "
+                              f"1 and 1000, got {staleness}", "Use a number such as 3.")
+    return CollectorConfig(
+        inventory=inventory, host=host, port=port, advertise=advertise,
+        dc=choice(f["dc"], where, "dc", DC_NAMES) if "dc" in f else default.dc,
+        staleness_intervals=staleness,
+        limits=_limits(f["limits"], where) if "limits" in f else default.limits,
+        scopes=_scopes(f["scopes"], where) if "scopes" in f else default.scopes,
+    )
+
+
+def load_config(path: Path) -> CollectorConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the collector config ({exc}). Check the "
+                          "path and its permissions.") from None
+    return parse_config(text, str(path), path.parent)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSource:
+    """Where the config comes from: a file (or none) plus command-line overrides."""
+
+    path: Path | None = None
+    listen: str | None = None
+    inventory: Path | None = None
+
+    def load(self) -> CollectorConfig:
+        config = load_config(self.path) if self.path is not None else CollectorConfig()
+        if self.listen is not None:
+            try:
+                host, port = parse_listen(self.listen)
+            except ValueError as exc:
+                raise ConfigError(f"--listen: {exc}") from None
+            config = dataclasses.replace(config, host=host, port=port)
+        if self.inventory is not None:
+            config = dataclasses.replace(config, inventory=self.inventory)
+        if config.inventory is None:
+            where = str(self.path) if self.path is not None else "the command line"
+            raise ConfigError(f"{where}: no inventory. Set inventory: in the config file or "
+                              "pass --inventory FILE.")
+        return config

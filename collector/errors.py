@@ -1,0 +1,84 @@
+"""Exceptions raised by the collector.
+
+    CollectorError                the collector refuses something, on purpose, and says why
+    +-- HttpError                 an answer to an HTTP request: ``status`` and a message
+    |   +-- PushRefused           a push is refused; ``reason`` is its metric label
+    |   |   +-- NotReady            503: the inventory is not loaded yet
+    |   |   +-- Unauthorized        401: no bearer token, or one the inventory does not know
+    |   |   +-- UnsupportedMedia    415: wrong Content-Type, version or Content-Encoding
+    |   |   +-- ReportTooLarge      413: the body, inflated body or sample count is over a limit
+    |   |   +-- MalformedReport     400: the report is not valid (message names the field)
+    |   +-- NotFound              404: no such scope, or no such agent in that scope
+    |   +-- AgentDown             503: ``?agent=`` names an agent with no fresh report
+    +-- ReloadFailed              a reload could not load the new config or inventory; the
+                                  running ones are kept
+
+Configuration and inventory files are refused with :class:`exporters.errors.ConfigError`
+(shared with the exporters: the strict YAML helpers raise it), whose message names the file,
+the line, the key and a fix. It is re-exported here so callers need one import.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from exporters.errors import ConfigError
+
+__all__ = ["AgentDown", "CollectorError", "ConfigError", "HttpError", "MalformedReport",
+           "NotFound", "NotReady", "PushRefused", "ReloadFailed", "ReportTooLarge",
+           "Unauthorized", "UnsupportedMedia"]
+
+
+class CollectorError(Exception):
+    """Base of every refusal the collector makes on purpose."""
+
+
+class HttpError(CollectorError):
+    """Becomes an HTTP answer ``{"error": message}`` with :attr:`status`."""
+
+    status: ClassVar[int] = 500
+
+
+class PushRefused(HttpError):
+    """A push is refused; :attr:`reason` labels ``netmon_collector_reports_rejected_total``."""
+
+    reason: ClassVar[str] = "refused"
+
+
+class NotReady(PushRefused):
+    status = 503
+    reason = "not_ready"
+
+
+class Unauthorized(PushRefused):
+    status = 401
+    reason = "unauthorized"
+
+
+class UnsupportedMedia(PushRefused):
+    status = 415
+    reason = "unsupported_media_type"
+
+
+class ReportTooLarge(PushRefused):
+    status = 413
+    reason = "too_large"
+
+
+class MalformedReport(PushRefused):
+    status = 400
+    reason = "malformed"
+
+
+class NotFound(HttpError):
+    status = 404
+
+
+class AgentDown(HttpError):
+    """The agent is in the inventory but has no fresh report: Prometheus records ``up`` 0."""
+
+    status = 503
+
+
+class ReloadFailed(CollectorError):
+    """The new config or inventory could not be loaded; the message says where and why."""

@@ -1,0 +1,174 @@
+"""Read an inventory file into an :class:`~collector.inventory.Inventory`, strictly.
+
+    districts:
+      - {code: "001", name: Quận Ba Đình}
+    sites:
+      - {id: "00001", name: Phường Phúc Xá, district: "001", kind: ward,
+         lat: 21.046798, lon: 105.848112}
+      - {id: gen-527, name: Điểm mở rộng 527 (generated), district: "001", kind: ward,
+         generated: true}
+      - {id: dc-primary, name: Trung tâm dữ liệu chính, district: "006", kind: dc}
+    data_centres:
+      - {name: primary, site: dc-primary}
+    agents:
+      - {id: hn-badinh-phucxa-r1, site: "00001", role: ward-router,
+         token_sha256: [<64 hex digits>, ...]}
+
+Every reference is checked (an agent's site, a site's district, a data centre's site), ids and
+token hashes are unique, and a mistake is refused with file, line and key. Ward codes are
+strings: quote them (``"00001"``), a bare 00001 is an octal number to YAML and is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final
+
+from yaml.nodes import Node
+
+from collector.config import DC_NAMES
+from collector.errors import ConfigError
+from collector.inventory import SITE_KINDS, Agent, DataCentre, District, Inventory, Site
+from exporters.snmp.yaml_nodes import (
+    NULL_NODE,
+    Where,
+    boolean,
+    choice,
+    compose,
+    fields,
+    items,
+    number,
+    plain_scalar,
+)
+
+__all__ = ["load_inventory", "parse_inventory"]
+
+_TOP = frozenset({"districts", "sites", "data_centres", "agents"})
+_DISTRICT = frozenset({"code", "name"})
+_SITE = frozenset({"id", "name", "district", "kind", "lat", "lon", "generated"})
+_DC = frozenset({"name", "site"})
+_AGENT = frozenset({"id", "site", "role", "token_sha256"})
+_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_ROLE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_SHA256: Final = re.compile(r"^[0-9a-f]{64}$")
+_MAX_NAME: Final = 256
+_STR_TAG: Final = "tag:yaml.org,2002:str"
+
+
+def _text(node: Node, where: Where, key: str) -> str:
+    """A string that must be written as one (``"00001"``, not 00001 or 1)."""
+    scalar = plain_scalar(node, where, key)
+    if scalar.tag != _STR_TAG:
+        raise where.error(node, f"{key} must be a string", f'Quote it: {key}: "{scalar.value}".')
+    text = str(scalar.value)
+    if not text or len(text) > _MAX_NAME:
+        raise where.error(node, f"{key} must be 1 to {_MAX_NAME} characters",
+                          f"Give {key} a value.")
+    return text
+
+
+def _ident(node: Node, where: Where, key: str, pattern: re.Pattern[str]) -> str:
+    text = _text(node, where, key)
+    if not pattern.match(text):
+        raise where.error(node, f"{key} {text!r} is not a valid identifier",
+                          "Use ASCII letters, digits, '.', '_' and '-'.")
+    return text
+
+
+def _unique(seen: dict[str, Node], key: str, node: Node, where: Where, what: str) -> None:
+    if key in seen:
+        raise where.error(node, f"{what} {key!r} appears twice (first on line "
+                          f"{seen[key].start_mark.line + 1})", "Keep only one of them.")
+    seen[key] = node
+
+
+def _coordinate(node: Node | None, where: Where, key: str, bound: float) -> float | None:
+    if node is None:
+        return None
+    value = number(node, where, key)
+    if not -bound <= value <= bound:
+        raise where.error(node, f"{key} {value} is out of range", f"Use -{bound}..{bound}.")
+    return value
+
+
+def parse_inventory(text: str, source: str) -> Inventory:
+    where = Where(source)
+    root = compose(text, source) or NULL_NODE
+    top = fields(root, where, _TOP, required=("districts", "sites", "agents"))
+
+    districts: list[District] = []
+    seen: dict[str, Node] = {}
+    for i, node in enumerate(items(top["districts"], where, "districts")):
+        at = where.child(f"districts[{i}]")
+        f = fields(node, at, _DISTRICT, required=("code", "name"))
+        code = _ident(f["code"], at, "code", _ID)
+        _unique(seen, code, f["code"], at, "district code")
+        districts.append(District(code, _text(f["name"], at, "name")))
+
+    sites: list[Site] = []
+    site_nodes: dict[str, Node] = {}
+    for i, node in enumerate(items(top["sites"], where, "sites")):
+        at = where.child(f"sites[{i}]")
+        f = fields(node, at, _SITE, required=("id", "name", "district", "kind"))
+        site_id = _ident(f["id"], at, "id", _ID)
+        _unique(site_nodes, site_id, f["id"], at, "site id")
+        district = _text(f["district"], at, "district")
+        if district not in seen:
+            raise at.error(f["district"], f"district {district!r} is not in districts",
+                           "Add it to districts or correct the code.")
+        sites.append(Site(
+            id=site_id, name=_text(f["name"], at, "name"), district=district,
+            kind=choice(f["kind"], at, "kind", SITE_KINDS),
+            lat=_coordinate(f.get("lat"), at, "lat", 90.0),
+            lon=_coordinate(f.get("lon"), at, "lon", 180.0),
+            generated=boolean(f["generated"], at, "generated") if "generated" in f else False))
+    kind_of = {s.id: s.kind for s in sites}
+
+    data_centres: list[DataCentre] = []
+    dc_seen: dict[str, Node] = {}
+    for i, node in enumerate(items(top.get("data_centres", NULL_NODE), where, "data_centres")):
+        at = where.child(f"data_centres[{i}]")
+        f = fields(node, at, _DC, required=("name", "site"))
+        name = choice(f["name"], at, "name", DC_NAMES)
+        _unique(dc_seen, name, f["name"], at, "data centre")
+        site = _text(f["site"], at, "site")
+        if kind_of.get(site) != "dc":
+            raise at.error(f["site"], f"site {site!r} is not a site of kind dc",
+                           "Name a site with kind: dc.")
+        data_centres.append(DataCentre(name, site))
+
+    agents: list[Agent] = []
+    agent_nodes: dict[str, Node] = {}
+    hashes: dict[str, Node] = {}
+    for i, node in enumerate(items(top["agents"], where, "agents")):
+        at = where.child(f"agents[{i}]")
+        f = fields(node, at, _AGENT, required=("id", "site", "role"))
+        agent_id = _ident(f["id"], at, "id", _ID)
+        _unique(agent_nodes, agent_id, f["id"], at, "agent id")
+        site = _text(f["site"], at, "site")
+        if site not in kind_of:
+            raise at.error(f["site"], f"site {site!r} is not in sites",
+                           "Add the site or correct the agent's site.")
+        digests = []
+        for j, item in enumerate(items(f.get("token_sha256", NULL_NODE), at, "token_sha256")):
+            digest = _text(item, at, f"token_sha256[{j}]")
+            if not _SHA256.match(digest):
+                raise at.error(item, f"token_sha256[{j}] is not 64 lowercase hex digits",
+                               "Write the SHA-256 of the token in hex (netmon inventory "
+                               "writes it), never the token itself.")
+            _unique(hashes, digest, item, at, "token hash")
+            digests.append(digest)
+        agents.append(Agent(agent_id, site, _ident(f["role"], at, "role", _ROLE),
+                            tuple(digests)))
+
+    return Inventory(tuple(districts), tuple(sites), tuple(data_centres), tuple(agents))
+
+
+def load_inventory(path: Path) -> Inventory:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the inventory ({exc}). Check the path and "
+                          "its permissions.") from None
+    return parse_inventory(text, str(path))

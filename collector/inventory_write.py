@@ -1,0 +1,48 @@
+"""Write an :class:`~collector.inventory.Inventory` as YAML that :mod:`inventory_load` reads.
+
+One entry per line (flow mappings), strings double-quoted JSON-style (a JSON string is a valid
+YAML double-quoted scalar), so every name survives as UTF-8 text exactly, ward codes stay
+strings, and a diff of two inventories reads line by line.
+"""
+
+from __future__ import annotations
+
+import json
+
+from collector.inventory import Inventory
+
+__all__ = ["dump_inventory"]
+
+
+def _s(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _number(value: float) -> str:
+    return repr(float(value))
+
+
+def dump_inventory(inventory: Inventory, header: str = "") -> str:
+    out = [f"# {line}".rstrip() + "\n" for line in header.splitlines()]
+    out.append("districts:\n")
+    out.extend(f"  - {{code: {_s(d.code)}, name: {_s(d.name)}}}\n" for d in inventory.districts)
+    out.append("sites:\n")
+    for s in inventory.sites:
+        parts = [f"id: {_s(s.id)}", f"name: {_s(s.name)}", f"district: {_s(s.district)}",
+                 f"kind: {s.kind}"]
+        if s.lat is not None:
+            parts.append(f"lat: {_number(s.lat)}")
+        if s.lon is not None:
+            parts.append(f"lon: {_number(s.lon)}")
+        if s.generated:
+            parts.append("generated: true")
+        out.append(f"  - {{{', '.join(parts)}}}\n")
+    out.append("data_centres:\n")
+    out.extend(f"  - {{name: {dc.name}, site: {_s(dc.site)}}}\n"
+               for dc in inventory.data_centres)
+    out.append("agents:\n")
+    for a in inventory.agents:
+        hashes = ", ".join(_s(h) for h in a.token_sha256)
+        out.append(f"  - {{id: {_s(a.id)}, site: {_s(a.site)}, role: {_s(a.role)}, "
+                   f"token_sha256: [{hashes}]}}\n")
+    return "".join(out)

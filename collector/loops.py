@@ -1,0 +1,71 @@
+"""The app's long-lived parts, as aiohttp ``cleanup_ctx`` generators (start in order, stop
+in reverse)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from typing import Final
+
+from aiohttp import web
+
+from collector.reload import load_runtime, reload
+from collector.state import LIVE
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SWEEP_SECONDS", "inventory_ctx", "sighup_ctx", "sweeper_ctx"]
+
+#: How often stale batches and agents are withdrawn (rendering checks ages as well).
+SWEEP_SECONDS: Final = 1.0
+
+
+async def inventory_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load config and inventory before serving (a bad file stops the start)."""
+    await load_runtime(app, first=True)
+    yield
+
+
+async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+    live = app[LIVE]
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            if live.store is not None:
+                live.store.sweep()
+
+    task = asyncio.create_task(sweep(), name="netmon-collector-sweeper")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def sighup_ctx(app: web.Application) -> AsyncIterator[None]:
+    """SIGHUP reloads, as ``POST /-/reload`` does (only for the process's own server)."""
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Task[object]] = set()
+
+    def on_hup() -> None:
+        log.info("SIGHUP: reloading")
+        task: asyncio.Task[object] = loop.create_task(_quiet_reload(app))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    yield
+    loop.remove_signal_handler(signal.SIGHUP)
+    for task in pending:
+        task.cancel()
+
+
+async def _quiet_reload(app: web.Application) -> object:
+    from collector.errors import ReloadFailed
+
+    with contextlib.suppress(ReloadFailed):  # logged by reload() with what was wrong
+        return await reload(app)
+    return None

@@ -1,0 +1,69 @@
+"""Load (at start) and reload (``POST /-/reload``, SIGHUP) the config and the inventory.
+
+A reload reads the config file again (with the command line's overrides) and the inventory
+it names, both in a worker thread, then swaps them in on the loop: stored state is kept, an
+agent removed from the inventory has its series withdrawn, a token removed from it is refused
+from the next push on. If either file is wrong, nothing changes and the error says where.
+The listen address is only read at start: a changed one is logged, not applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from collector.config import CollectorConfig
+from collector.errors import ConfigError, ReloadFailed
+from collector.inventory import Inventory
+from collector.inventory_load import load_inventory
+from collector.runtime import Live, Runtime
+from collector.state import LIVE, METRICS
+
+log = logging.getLogger(__name__)
+
+__all__ = ["load_runtime", "reload"]
+
+
+def _load(live: Live, first: bool) -> tuple[CollectorConfig, Inventory]:
+    config = live.config if first or live.source is None else live.source.load()
+    if config.inventory is None:
+        raise ConfigError("no inventory configured. Set inventory: in the config file or "
+                          "pass --inventory FILE.")
+    return config, load_inventory(config.inventory)
+
+
+async def load_runtime(app: web.Application, first: bool) -> Runtime:
+    """Load config and inventory and make them current; raises ConfigError."""
+    live, metrics = app[LIVE], app[METRICS]
+    async with live.reloading:
+        try:
+            config, inventory = await asyncio.to_thread(_load, live, first)
+        except ConfigError:
+            metrics.reload_success.set(0)
+            raise
+        previous = live.runtime
+        if previous is not None and (config.host, config.port) != (previous.config.host,
+                                                                   previous.config.port):
+            log.warning("listen address changed to %s: restart the collector to apply it",
+                        config.listen)
+        runtime = Runtime.build(config, inventory)
+        live.install(runtime)
+        metrics.reload_success.set(1)
+        metrics.reload_time.set_to_current_time()
+    sizes = " ".join(f"{name}={len(ids)}" for name, ids in runtime.scopes.members.items())
+    unscoped = len(inventory.agents) - len(runtime.scopes.home)
+    log.info("%s config=%s inventory=%s agents=%d scopes: %s%s", "loaded" if first else
+             "reloaded", (live.source and live.source.path) or "-", config.inventory,
+             len(inventory.agents), sizes,
+             f" (agents in no scope: {unscoped})" if unscoped else "")
+    return runtime
+
+
+async def reload(app: web.Application) -> Runtime:
+    try:
+        return await load_runtime(app, first=False)
+    except ConfigError as exc:
+        log.error("reload failed, running config and inventory kept: %s", exc)
+        raise ReloadFailed(str(exc)) from None

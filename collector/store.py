@@ -1,0 +1,228 @@
+"""The latest state of every agent: its last acknowledged sequence number and, per exporter,
+the latest batch, rendered once at ingest.
+
+* **Replace, never merge.** A batch replaces that exporter's previous batch whole, as a
+  scrape replaces the previous scrape.
+* **Exactly once.** A report whose ``seq`` is at or below the last acknowledged one, and
+  whose batches are no newer than the newest already accepted, is a resend: acknowledged,
+  counted once, stored never. (A lower ``seq`` carrying *newer* batches is an agent that
+  started its sequence again, a reinstalled agent with an empty spool: accepted, logged.
+  Without this rule such an agent would be ignored until its sequence caught up.)
+* **Staleness.** A batch is withdrawn ``staleness_intervals`` x its own interval after it was
+  received; an agent is up while its last report is younger than ``staleness_intervals`` x
+  the largest interval among its batches. An agent that is down has every series withdrawn.
+  Ages use the collector's monotonic clock (receive time), never the agent's clock.
+  :meth:`Store.sweep` runs in a background loop; rendering checks ages again.
+* **One type per family name.** The first type stored for a family name wins while any batch
+  holds that name; a family that arrives with another type is dropped (counted, logged once
+  per agent and family). So any set of agents concatenates into a valid exposition.
+
+The store runs on the event loop only: no locks. Identity comes from the inventory
+(:meth:`Store.apply_inventory` on load and reload).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from collector.clock import Clock
+from collector.inventory import Inventory
+from collector.lines import IdentityLabels, RenderedBatch, RenderedFamily
+from collector.prepare import PreparedReport
+
+log = logging.getLogger(__name__)
+
+__all__ = ["AgentState", "Commit", "Outcome", "Store"]
+
+
+class Outcome(Enum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    outcome: Outcome
+    seq: int
+    samples: int = 0          # stored
+    conflicts: int = 0        # families dropped: their name has another type here
+    duplicates: int = 0       # series dropped: repeated within their family
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    batch: RenderedBatch
+    families: tuple[RenderedFamily, ...]   # those kept (no type conflict)
+    received: float                        # monotonic
+    expires: float
+
+
+@dataclass(slots=True)
+class AgentState:
+    ident: IdentityLabels
+    last_seq: int | None = None
+    newest_ts: float = -math.inf
+    last_report: float | None = None       # monotonic
+    last_report_wall: float | None = None
+    interval: float = 0.0                  # largest interval among its batches
+    batches: dict[str, StoredBatch] = field(default_factory=dict)
+    up: bool = False                       # as of the last sweep (for transitions)
+    reports: dict[str, int] = field(
+        default_factory=lambda: {"accepted": 0, "duplicate": 0, "rejected": 0})
+    warned: set[str] = field(default_factory=set)
+
+    def is_up(self, now: float, staleness: float) -> bool:
+        return (self.last_report is not None and self.interval > 0
+                and now - self.last_report <= staleness * self.interval)
+
+
+@dataclass(slots=True)
+class _FamilyMeta:
+    type: str
+    head: bytes
+    users: int
+
+
+class Store:
+    def __init__(self, inventory: Inventory, staleness_intervals: float, clock: Clock) -> None:
+        self.clock = clock
+        self.staleness = staleness_intervals
+        self.agents: dict[str, AgentState] = {}
+        self._families: dict[str, _FamilyMeta] = {}
+        self.samples = 0
+        self.apply_inventory(inventory, staleness_intervals)
+
+    # --- inventory ---------------------------------------------------------------------------
+
+    def apply_inventory(self, inventory: Inventory, staleness_intervals: float) -> None:
+        """Follow a (re)loaded inventory: new agents appear, removed ones go with their
+        series; an agent whose identity changed keeps its sequence but loses its batches
+        (they carry the old labels; its next report brings them back)."""
+        self.staleness = staleness_intervals
+        for agent_id in [a for a in self.agents if a not in inventory.identities]:
+            self._release_all(self.agents.pop(agent_id))
+            log.info("agent removed from the inventory agent=%s", agent_id)
+        for agent_id, identity in inventory.identities.items():
+            state = self.agents.get(agent_id)
+            if state is None:
+                self.agents[agent_id] = AgentState(IdentityLabels.of(identity))
+            elif state.ident.identity != identity:
+                self._release_all(state)
+                state.ident = IdentityLabels.of(identity)
+                log.info("agent identity changed, series dropped until its next report "
+                         "agent=%s site=%s", agent_id, identity.site)
+
+    # --- ingest ------------------------------------------------------------------------------
+
+    def is_duplicate(self, agent_id: str, seq: int, newest_ts: float) -> bool:
+        state = self.agents[agent_id]
+        return (state.last_seq is not None and seq <= state.last_seq
+                and newest_ts <= state.newest_ts)
+
+    def commit(self, agent_id: str, report: PreparedReport) -> Commit:
+        state = self.agents[agent_id]
+        if self.is_duplicate(agent_id, report.seq, report.newest_ts):
+            state.reports["duplicate"] += 1
+            return Commit(Outcome.DUPLICATE, report.seq)
+        if state.last_seq is not None and report.seq <= state.last_seq:
+            log.warning("agent restarted its sequence (seq not above the last, newer data) "
+                        "agent=%s site=%s seq=%d last_seq=%d", agent_id,
+                        state.ident.identity.site, report.seq, state.last_seq)
+        now = self.clock.monotonic()
+        samples = conflicts = duplicates = 0
+        for batch in report.batches:
+            old = state.batches.pop(batch.exporter, None)
+            if old is not None:
+                self._release(old.families)
+            kept = []
+            for family in batch.families:
+                if self._acquire(family):
+                    kept.append(family)
+                    samples += family.samples
+                else:
+                    conflicts += 1
+                    self._warn_conflict(agent_id, state, family)
+            conflicts += batch.conflicts
+            duplicates += batch.duplicates
+            state.batches[batch.exporter] = StoredBatch(
+                batch, tuple(kept), now, now + self.staleness * batch.interval)
+            self.samples += sum(f.samples for f in kept)
+        state.last_seq = report.seq
+        state.newest_ts = max(state.newest_ts, report.newest_ts)
+        state.last_report = now
+        state.last_report_wall = self.clock.wall()
+        state.interval = max((b.batch.interval for b in state.batches.values()),
+                             default=state.interval)
+        state.reports["accepted"] += 1
+        if not state.up and state.is_up(now, self.staleness):
+            state.up = True
+            log.info("agent up agent=%s site=%s", agent_id, state.ident.identity.site)
+        return Commit(Outcome.ACCEPTED, report.seq, samples, conflicts, duplicates)
+
+    def count_rejected(self, agent_id: str) -> None:
+        self.agents[agent_id].reports["rejected"] += 1
+
+    def _acquire(self, family: RenderedFamily) -> bool:
+        meta = self._families.get(family.name)
+        if meta is None:
+            self._families[family.name] = _FamilyMeta(family.type, family.head(), 1)
+            return True
+        if meta.type != family.type:
+            return False
+        meta.users += 1
+        return True
+
+    def _release(self, families: Iterable[RenderedFamily]) -> None:
+        for family in families:
+            meta = self._families[family.name]
+            meta.users -= 1
+            self.samples -= family.samples
+            if meta.users == 0:
+                del self._families[family.name]
+
+    def _release_all(self, state: AgentState) -> None:
+        for stored in state.batches.values():
+            self._release(stored.families)
+        state.batches.clear()
+
+    def _warn_conflict(self, agent_id: str, state: AgentState, family: RenderedFamily) -> None:
+        if family.name not in state.warned:
+            state.warned.add(family.name)
+            log.warning("family dropped: another agent stored it with another type agent=%s "
+                        "site=%s family=%s type=%s stored_type=%s", agent_id,
+                        state.ident.identity.site, family.name, family.type,
+                        self._families[family.name].type)
+
+    # --- staleness ---------------------------------------------------------------------------
+
+    def sweep(self) -> None:
+        """Withdraw expired batches and the series of agents that went down."""
+        now = self.clock.monotonic()
+        for agent_id, state in self.agents.items():
+            expired = [e for e, b in state.batches.items() if b.expires < now]
+            for exporter in expired:
+                self._release(state.batches.pop(exporter).families)
+            up = state.is_up(now, self.staleness)
+            if not up and state.batches:
+                self._release_all(state)
+            if state.up and not up:
+                log.warning("agent down: no report for %.1fs agent=%s site=%s",
+                            now - (state.last_report or now), agent_id,
+                            state.ident.identity.site)
+            state.up = up
+
+    # --- rendering ---------------------------------------------------------------------------
+
+    def fresh_families(self, agent_id: str, now: float) -> Iterable[RenderedFamily]:
+        """The families of the agent's fresh batches (none if it is down)."""
+        state = self.agents.get(agent_id)
+        if state is None or not state.is_up(now, self.staleness):
+            return ()
+        return [f for b in state.batches.values() if b.expires >= now for f in b.families]
+
+    def head(self, family_name: str) -> bytes:
+        return self._families[family_name].head

@@ -1,9 +1,12 @@
 """``netmon <command>``: argument parsing, logging set-up and dispatch.
 
 Commands:
-  snmp   poll one SNMP target once with snmp_exporter modules; print the exposition
-  host   collect this host's metrics once (node_exporter names); print the exposition
-  demo   run the whole system on this machine on embedded defaults
+  agent      run an agent (or, with --once, run its exporters once and print the exposition)
+  collector  run a collector, or check its config and inventory
+  inventory  generate Hanoi's inventory and agent tokens, or check an inventory
+  snmp       poll one SNMP target once with snmp_exporter modules; print the exposition
+  host       collect this host's metrics once (node_exporter names); print the exposition
+  demo       run the whole system on this machine on embedded defaults
 
 Exit status: 0 on success, 1 when the exporter failed (its error metrics are still printed),
 2 for a usage or configuration error (a message on stderr says what and where).
@@ -15,6 +18,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from netmon import commands
 
@@ -40,6 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only log messages with this severity or above (default: info)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    # Each package describes its own command; its heavy imports wait until it runs.
+    from agent import cli as agent_cli
+    from collector import cli as collector_cli
+    from collector import inventory_cli
+
+    agent_cli.add_arguments(sub.add_parser(
+        "agent", help="run an agent that pushes its exporters' metrics to the collectors"))
+    collector_cli.add_arguments(sub.add_parser(
+        "collector", help="run a collector: ingest, scopes, service discovery"))
+    inventory_cli.add_arguments(sub.add_parser(
+        "inventory", help="generate or check an inventory of sites and agents"))
+
     snmp = sub.add_parser("snmp", help="poll one SNMP target once and print the exposition",
                           description=commands.snmp_description())
     snmp.add_argument("--config", action="append", metavar="FILE",
@@ -60,15 +76,22 @@ def build_parser() -> argparse.ArgumentParser:
     host.add_argument("--path.procfs", dest="procfs", default="/proc", metavar="DIR",
                       help="procfs mountpoint (default /proc)")
 
-    demo = sub.add_parser("demo", help="run the whole system on this machine")
-    demo.add_argument("--once", action="store_true",
-                      help="poll once, print the whole exposition, and stop")
-    demo.add_argument("--interval", type=positive(float), default=5.0, metavar="SECONDS",
-                      help="seconds between polls (default 5)")
+    demo = sub.add_parser(
+        "demo", help="run the whole system on this machine",
+        description="A simulated WAN of ward routers (snmpsim), a collector, one agent per "
+                    "ward and a host agent, all on loopback; prints the URLs to open.")
+    demo.add_argument("--wards", type=positive(int), default=12, metavar="N",
+                      help="simulated ward routers, 1 to 579 (default 12)")
+    demo.add_argument("--interval", type=positive(float), default=15.0, metavar="SECONDS",
+                      help="how often agents poll and report (default 15)")
+    demo.add_argument("--listen", default="127.0.0.1:9750", metavar="HOST:PORT",
+                      help="the collector's address (default 127.0.0.1:9750)")
     demo.add_argument("--duration", type=positive(float), default=None, metavar="SECONDS",
                       help="stop after this long (default: run until Ctrl-C)")
-    demo.add_argument("--port", type=int, default=9860,
-                      help="port of the demo's /metrics on 127.0.0.1 (default 9860)")
+    demo.add_argument("--once", action="store_true",
+                      help="wait until every agent has reported, show it, and stop")
+    demo.add_argument("--workdir", type=Path, default=None, metavar="DIR",
+                      help="where the demo keeps its files (default ~/.cache/netmon/demo)")
     return parser
 
 
@@ -83,6 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup_logging(args.log_level)
     try:
+        if args.command == "agent":
+            from agent import cli as agent_cli
+            return agent_cli.run(args)
+        if args.command == "collector":
+            from collector import cli as collector_cli
+            return collector_cli.run(args)
+        if args.command == "inventory":
+            from collector import inventory_cli
+            return inventory_cli.run(args)
         if args.command == "snmp":
             return commands.run_snmp(args)
         if args.command == "host":

@@ -85,4 +85,7 @@ def run_host(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from netmon.demo import run
 
-    return run(once=args.once, interval=args.interval, duration=args.duration, port=args.port)
+    if args.wards > 579:
+        raise UsageError("--wards: Hanoi's WAN has 579 sites; choose 1 to 579")
+    return run(wards=args.wards, interval=args.interval, listen=args.listen,
+               duration=args.duration, once=args.once, workdir=args.workdir)

@@ -44,6 +44,7 @@ misbehaviour at scrape time into a clear refusal at load time):
 from __future__ import annotations
 
 import glob
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,6 +220,24 @@ class _Parsed:
     lines: dict[tuple[str, str], int]
 
 
+# Parsed files by (path, content digest): a process that loads the same module file for many
+# targets (the demo's hundreds of agents, a collector's pollers) parses it once. The parsed
+# model is frozen and shared read-only.
+_PARSED: dict[tuple[str, bytes], _Parsed] = {}
+_PARSED_MAX = 64
+
+
+def _parse_cached(text: str, source: str) -> _Parsed:
+    key = (source, hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest())
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed = _parse(text, source)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = parsed
+    return parsed
+
+
 def _parse(text: str, source: str) -> _Parsed:
     root = compose(text, source)
     where = Where(source)
@@ -298,7 +317,7 @@ def load_snmp_config(paths: Sequence[Path]) -> SnmpConfig:
     seen: dict[tuple[str, str], str] = {}
     files = _expand(paths)
     for path in files:
-        parsed = _parse(_read(path), str(path))
+        parsed = _parse_cached(_read(path), str(path))
         for (kind, name), line in parsed.lines.items():
             here = f"{path}:{line}"
             if (kind, name) in seen:

@@ -1,18 +1,17 @@
-"""``netmon demo``: netmon running on this machine alone, on embedded defaults.
+"""``netmon demo``: the whole system on this machine, on embedded defaults.
 
-What runs (issue 2's scope; the agent/collector pair joins it with issue 3):
+What runs, all on loopback, each stopped by its PID when the demo ends:
 
-* a simulated ward router, ``hn-bd-phucxa-r1`` of Phường Phúc Xá (snmpsim serving
-  ``netmon/demo/data/ward-router-live.snmprec`` on a free loopback port, with growing
-  interface counters), stopped by its PID when the demo ends;
-* netmon's SNMP exporter polling it every ``--interval`` seconds with netmon's own modules
-  (``system``, ``if_mib``, ``hr_cpu``, ``hr_storage``, ``entity_sensor``) and the host
-  exporter reading this machine, both under the harness;
-* an HTTP endpoint, ``http://127.0.0.1:<port>/metrics``, serving the latest exposition to any
-  Prometheus (or ``curl``), and a short summary on stdout after every poll: interface rates,
-  sensors, poll cost.
+* a simulated WAN: ``--wards`` ward routers of Hanoi (default 12, up to 579), each answering
+  SNMP with its ward's name and its own traffic (snmpsim; :mod:`netmon.demo.wan`);
+* a collector on 127.0.0.1:9750 with the inventory of those wards (and both data centres);
+* one agent per ward polling its router (all in one process: :mod:`netmon.demo.ward_agents`)
+  and one host agent for this machine, pushing every ``--interval`` seconds.
 
-``--once`` polls once, prints the whole exposition, and stops.
+It prints the URLs to open: the WAN scope (every ward with district and ward labels), one
+ward, the data-centre scopes, the service-discovery endpoint, the collector's own metrics.
+Its files (inventory, tokens, configs, logs) stay in ``~/.cache/netmon/demo`` so that a second
+start reuses them.
 """
 
 from netmon.demo.runner import run

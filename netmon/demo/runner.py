@@ -1,167 +1,151 @@
-"""The demo's loop: poll the simulated router and this host, serve and summarise the result."""
+"""``netmon demo``: start the simulated WAN, the collector and the agents; print the URLs;
+keep them running until Ctrl-C (or ``--duration``), then stop everything by PID.
+
+With ``--once`` it waits until every agent has reported, prints what the collector serves,
+and stops: a whole-system smoke test in one command.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
-import logging
+import re
 import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
-from aiohttp import web
-from prometheus_client import Metric
+from netmon.demo.processes import Children
+from netmon.demo.setup import DemoFiles, default_workdir, prepare, write_agent_configs
+from netmon.demo.simulator import SimulatorError, simulated_router
 
-from exporters.contract import Exporter
-from exporters.exposition import CONTENT_TYPE, render
-from exporters.harness import ExporterRun, all_families, run_exporters
-from exporters.host import HostConfig, HostExporter
-from exporters.secrets import Secret
-from exporters.snmp.client import SnmpStack
-from exporters.snmp.config import Auth
-from exporters.snmp.config_load import load_snmp_config
-from exporters.snmp.exporter import SnmpExporter, SnmpTargetConfig
-from netmon.commands import netmon_modules_path
-from netmon.demo.simulator import SimulatedRouter, SimulatorError, simulated_router
-
-log = logging.getLogger(__name__)
-
-MODULES = ("system", "if_mib", "hr_cpu", "hr_storage", "entity_sensor")
-
-#: The latest exposition the demo serves.
-EXPOSITION = web.AppKey("exposition", bytearray)
+_UP = re.compile(r'^netmon_agent_up\{[^}]*role="([^"]*)"[^}]*\} (\S+)$', re.MULTILINE)
 
 
-@dataclass
-class _Rates:
-    """Interface octet counters of the previous poll, to show bits per second."""
+@dataclass(frozen=True)
+class Status:
+    wards_up: int
+    hosts_up: int
 
-    previous: dict[str, tuple[float, float, float]] = field(default_factory=dict)
-
-    def update(self, families: Sequence[Metric], now: float) -> list[str]:
-        octets: dict[str, dict[str, float]] = {}
-        for family in families:
-            if family.name in ("ifHCInOctets", "ifHCOutOctets"):
-                for sample in family.samples:
-                    if_name = sample.labels.get("ifName", "?")
-                    octets.setdefault(if_name, {})[family.name] = sample.value
-        lines = []
-        for if_name in sorted(octets):
-            rx = octets[if_name].get("ifHCInOctets", 0.0)
-            tx = octets[if_name].get("ifHCOutOctets", 0.0)
-            before = self.previous.get(if_name)
-            self.previous[if_name] = (now, rx, tx)
-            if before is None or now <= before[0]:
-                continue
-            seconds = now - before[0]
-            rx_bps, tx_bps = (rx - before[1]) * 8 / seconds, (tx - before[2]) * 8 / seconds
-            if rx_bps or tx_bps:
-                lines.append(f"    {if_name:<8} in {rx_bps / 1e6:9.2f} Mb/s   "
-                             f"out {tx_bps / 1e6:9.2f} Mb/s")
-        return lines
+    def line(self, files: DemoFiles) -> str:
+        return (f"{time.strftime('%H:%M:%S')}  agents reporting: {self.wards_up}/"
+                f"{len(files.ward_agents)} ward routers, {self.hosts_up}/1 data-centre host")
 
 
-def _summary(runs: Sequence[ExporterRun], families: Sequence[Metric], rates: _Rates) -> str:
-    out = [time.strftime("%H:%M:%S") + " poll:"]
-    for run in runs:
-        state = "ok" if run.success else f"FAILED ({run.error})"
-        out.append(f"  {run.exporter:<28} {run.duration_seconds * 1000:7.1f} ms  {state}")
-    values = {f.name: f for f in families}
-    sys_name = values.get("sysName")
-    if sys_name and sys_name.samples:
-        out.append(f"  router {sys_name.samples[0].labels.get('sysName', '?')}: interfaces "
-                   "carrying traffic")
-    out.extend(rates.update(families, time.monotonic()) or ["    (rates after the next poll)"])
-    sensors = values.get("entPhySensorValue")
-    precision = {s.labels.get("entPhysicalIndex"): s.value
-                 for s in getattr(values.get("entPhySensorPrecision"), "samples", [])}
-    if sensors:
-        shown = ", ".join(
-            f"{s.labels.get('entPhysicalName', '?')}="
-            f"{s.value / 10 ** precision.get(s.labels.get('entPhysicalIndex'), 0):g}"
-            for s in sensors.samples[:4])
-        out.append(f"  sensors: {shown}")
-    return "\n".join(out)
-
-
-async def _poll(exporters: Sequence[Exporter]) -> tuple[list[ExporterRun], list[Metric]]:
-    # Longer than the SNMP exporter's own deadline (30 s), so its per-module error metrics
-    # are reported rather than cut off by the harness.
-    runs = await run_exporters(exporters, timeout=40)
-    return runs, all_families(runs)
-
-
-async def _serve(exposition: bytearray, port: int) -> web.AppRunner:
-    async def metrics(request: web.Request) -> web.Response:
-        body = bytes(request.app[EXPOSITION])
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
-
-    app = web.Application()
-    app[EXPOSITION] = exposition
-    app.router.add_get("/metrics", metrics)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
-
-
-async def _main(router: SimulatedRouter, once: bool, interval: float,
-                duration: float | None, port: int) -> int:
-    snmp = load_snmp_config([netmon_modules_path()])
-    demo_auth = Auth("demo", community=Secret(router.community))
-    snmp = dataclasses.replace(snmp, auths={**snmp.auths, "demo": demo_auth})
-    stack = SnmpStack()
-    exporters: list[Exporter] = [
-        HostExporter(HostConfig()),
-        SnmpExporter(SnmpTargetConfig(router.target, MODULES, auth="demo",
-                                      name="snmp:hn-bd-phucxa-r1"), snmp, stack),
-    ]
+def _get(url: str, timeout: float = 5.0) -> str | None:
     try:
-        if once:
-            runs, families = await _poll(exporters)
-            sys.stdout.buffer.write(render(families))
-            return 0 if all(r.success for r in runs) else 1
-        exposition = bytearray()
-        try:
-            runner = await _serve(exposition, port)
-        except OSError as exc:
-            print(f"netmon demo: cannot listen on 127.0.0.1:{port}: {exc.strerror}; "
-                  "choose another port with --port", file=sys.stderr)
-            return 2
-        print(f"netmon demo: simulated ward router at udp://{router.target} "
-              f"(community {router.community}); metrics at http://127.0.0.1:{port}/metrics; "
-              "Ctrl-C stops", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        deadline = None if duration is None else loop.time() + duration
-        rates = _Rates()
-        try:
-            while not stop.is_set():
-                runs, families = await _poll(exporters)
-                exposition[:] = render(families)
-                print(_summary(runs, families, rates), flush=True)
-                wait = interval if deadline is None else min(interval, deadline - loop.time())
-                if wait <= 0:
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), wait)
-        finally:
-            await runner.cleanup()
-        return 0
-    finally:
-        stack.close()
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback
+            return str(response.read().decode("utf-8"))
+    except (urllib.error.URLError, OSError):
+        return None
 
 
-def run(once: bool = False, interval: float = 5.0, duration: float | None = None,
-        port: int = 9860) -> int:
+def _status(files: DemoFiles) -> Status:
+    text = _get(f"{files.collector_url}/metrics") or ""
+    up = [(role, float(value)) for role, value in _UP.findall(text)]
+    wards = sum(1 for role, value in up if value == 1 and role == "ward-router")
+    hosts = sum(1 for role, value in up if value == 1 and role != "ward-router")
+    return Status(wards, hosts)
+
+
+def _urls(files: DemoFiles, wan_port: int) -> str:
+    base = files.collector_url
+    first = files.ward_agents[0]
+    return "\n".join([
+        f"netmon demo: {len(files.ward_agents)} ward routers of Hanoi's WAN simulated on "
+        f"udp://127.0.0.1:{wan_port} (snmpsim), one agent each, and this host; open:",
+        f"  {base}/scopes/wan/metrics                  every ward, with district and ward labels",
+        f"  {base}/scopes/wan/metrics?agent={first.agent_id}   one ward "
+        f"({first.router.ward}, {first.router.district})",
+        f"  {base}/scopes/dc-primary/metrics           the primary data centre's hosts",
+        f"  {base}/scopes/dc-backup/metrics            the backup data centre's hosts",
+        f"  {base}/sd                                  Prometheus HTTP service discovery",
+        f"  {base}/metrics                             the collector itself "
+        "(netmon_agent_up per agent)",
+        f"  files and logs: {files.workdir}",
+    ])
+
+
+def run(wards: int = 12, interval: float = 15.0, listen: str = "127.0.0.1:9750",
+        duration: float | None = None, once: bool = False, workdir: Path | None = None) -> int:
+    workdir = workdir or default_workdir()
+    if _get(f"http://{listen}/-/ready", timeout=1) is not None:
+        print(f"netmon demo: something already answers on {listen}; stop it or choose "
+              "another address with --listen", file=sys.stderr)
+        return 2
+    files = prepare(workdir, wards, interval, listen)
+    print(f"netmon demo: starting {len(files.ward_agents)} simulated ward routers "
+          "(the first start indexes them: about 0.1 s each)...", flush=True)
     try:
-        with simulated_router() as router:
-            return asyncio.run(_main(router, once, interval, duration, port))
+        with simulated_router(files.ward_agents[-1].router.community, files.wan_dir,
+                              workdir / "snmpsim-cache", timeout=60 + wards) as wan:
+            write_agent_configs(files, wan.port)
+            return _run_system(files, wan.port, interval, duration, once)
     except SimulatorError as exc:
         print(f"netmon demo: {exc}", file=sys.stderr)
         return 2
+
+
+def _run_system(files: DemoFiles, wan_port: int, interval: float, duration: float | None,
+                once: bool) -> int:
+    netmon = [sys.executable, "-m", "netmon", "--log.level=warn"]
+    with Children(files.workdir / "logs") as children:
+        children.start("collector", [*netmon, "collector", "--config",
+                                     str(files.collector_config)])
+        deadline = time.monotonic() + 30
+        while _get(f"{files.collector_url}/-/ready", timeout=1) is None:
+            if children.dead() or time.monotonic() > deadline:
+                print("netmon demo: the collector did not start:\n" + "\n".join(children.dead()),
+                      file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        children.start("ward-agents", [sys.executable, "-m", "netmon.demo.ward_agents",
+                                       *(str(w.config) for w in files.ward_agents)])
+        children.start("host-agent", [*netmon, "agent", "--config", str(files.host_agent)])
+        print(_urls(files, wan_port), flush=True)
+        if once:
+            return _wait_for_everyone(files, children, timeout=2 * interval + 30)
+        return _watch(files, children, interval, duration)
+
+
+def _wait_for_everyone(files: DemoFiles, children: Children, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    status = _status(files)
+    while time.monotonic() < deadline and not children.dead():
+        status = _status(files)
+        if status.wards_up == len(files.ward_agents) and status.hosts_up == 1:
+            break
+        time.sleep(0.5)
+    print(status.line(files))
+    wan = _get(f"{files.collector_url}/scopes/wan/metrics", timeout=30) or ""
+    series = sum(1 for line in wan.splitlines() if line and not line.startswith("#"))
+    print(f"  the WAN scope serves {series} series; for example:")
+    for line in [ln for ln in wan.splitlines() if ln.startswith("sysLocation{")][:3]:
+        print(f"    {line}")
+    dead = children.dead()
+    if dead:
+        print("\n".join(dead), file=sys.stderr)
+    complete = status.wards_up == len(files.ward_agents) and status.hosts_up == 1
+    return 0 if complete and not dead else 1
+
+
+def _watch(files: DemoFiles, children: Children, interval: float,
+           duration: float | None) -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    end = None if duration is None else time.monotonic() + duration
+    print("Ctrl-C stops everything the demo started.", flush=True)
+    while not stop.is_set():
+        dead = children.dead()
+        if dead:
+            print("netmon demo: a component stopped:\n" + "\n".join(dead), file=sys.stderr)
+            return 1
+        print(_status(files).line(files), flush=True)
+        wait = interval if end is None else min(interval, end - time.monotonic())
+        if wait <= 0 or stop.wait(wait):
+            break
+    print("netmon demo: stopping...", flush=True)
+    return 0

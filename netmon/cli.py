@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     from collector import inventory_cli
 
     agent_cli.add_arguments(sub.add_parser(
-        "agent", help="run an agent that pushes its exporters' metrics to the collectors"))
+        "agent", help=agent_cli.HELP, description=agent_cli.DESCRIPTION))
     collector_cli.add_arguments(sub.add_parser(
         "collector", help="run a collector: ingest, scopes, service discovery"))
     inventory_cli.add_arguments(sub.add_parser(

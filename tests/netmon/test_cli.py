@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.peers.exposition import parse
-from tests.peers.promtool import check_metrics
 from tests.peers.snmp import SnmpAgent
 
 
@@ -19,17 +18,16 @@ def netmon(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[byte
 
 
 @pytest.mark.peers
-def test_demo_once_polls_the_simulated_router_and_this_host() -> None:
-    proc = netmon("demo", "--once")
-    assert proc.returncode == 0, proc.stderr.decode()
-    exposition = parse(proc.stdout)
-    assert exposition.values[("sysName", frozenset({("sysName", "hn-bd-phucxa-r1")}))] == 1
-    assert exposition.series("node_memory_MemTotal_bytes")
-    assert len(exposition.series("ifHCInOctets")) == 24
-    for exporter in ("host", "snmp:hn-bd-phucxa-r1"):
-        key = ("netmon_exporter_success", frozenset({("exporter", exporter)}))
-        assert exposition.values[key] == 1
-    assert check_metrics(proc.stdout).parsed
+def test_demo_once_brings_up_the_whole_system(tmp_path: Path) -> None:
+    from tests.peers.process import free_tcp_port
+    listen = f"127.0.0.1:{free_tcp_port()}"
+    proc = netmon("demo", "--once", "--wards", "3", "--interval", "2", "--listen", listen,
+                  "--workdir", str(tmp_path), timeout=180)
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, out + proc.stderr.decode()
+    assert "agents reporting: 3/3 ward routers, 1/1 data-centre host" in out
+    assert f"http://{listen}/scopes/wan/metrics" in out
+    assert 'district="Quận Ba Đình"' in out and 'ward="Phường Phúc Xá"' in out
 
 
 def test_host_prints_node_exporter_series() -> None:

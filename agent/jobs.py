@@ -1,0 +1,54 @@
+"""The agent's jobs: each configured exporter with its interval and run timeout.
+
+Adding a kind of exporter to the agent means one line in :func:`build_jobs` (and its section
+in :mod:`agent.config` and :mod:`agent.config_load`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent.config import AgentConfig
+from exporters.contract import Exporter
+from exporters.host import HostExporter
+from exporters.snmp.client import SnmpStack
+from exporters.snmp.exporter import SnmpExporter
+from exporters.target_labels import TargetLabels
+
+__all__ = ["Job", "build_jobs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """An exporter the scheduler runs every ``interval`` seconds, each run bounded by
+    ``timeout`` (at most the interval)."""
+
+    exporter: Exporter
+    interval: float
+    timeout: float
+
+    def __post_init__(self) -> None:
+        if not 0 < self.timeout <= self.interval:
+            raise ValueError(f"job {self.exporter.name}: timeout {self.timeout} must be "
+                             f"positive and at most the interval {self.interval}")
+
+    @property
+    def name(self) -> str:
+        return self.exporter.name
+
+
+def build_jobs(config: AgentConfig, stack: SnmpStack | None) -> list[Job]:
+    """The jobs ``config`` asks for; SNMP targets share ``stack`` (required when there are)."""
+    jobs: list[Job] = []
+    if config.host.enabled:
+        jobs.append(Job(HostExporter(config.host.host), config.host.interval,
+                        config.host.run_timeout))
+    if config.snmp and stack is None:
+        raise ValueError("SNMP targets are configured: pass the process's SnmpStack")
+    for target in config.snmp:
+        assert stack is not None
+        # Every SNMP series carries instance=<target>, as Prometheus gives snmp_exporter's.
+        exporter = TargetLabels(SnmpExporter(target.target_config(), target.snmp, stack),
+                                {"instance": target.target})
+        jobs.append(Job(exporter, target.interval, target.run_timeout))
+    return jobs

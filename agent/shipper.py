@@ -1,0 +1,243 @@
+"""Delivering reports to one collector: in order, with retries, exponential backoff and jitter.
+
+One :class:`Shipper` per collector takes the oldest report from its
+:class:`~agent.outbox.Delivery` and POSTs it to ``<url>/api/v1/push`` through the process's
+one ``aiohttp.ClientSession``::
+
+    Authorization: Bearer <token>      Content-Type: application/x-netmon-report+json; version=1
+    Content-Encoding: gzip             (body: netmon.wire.encode_report's bytes)
+
+and only moves to the next one when this one is done. What an answer means:
+
+=================================  ==========================================================
+200 (any 2xx) with ``{"ack": seq}``  delivered: counted in sent, bytes, last success
+network error, timeout, 408         retried (reasons ``connection``, ``timeout``)
+429, 5xx                            retried, no sooner than ``Retry-After`` (up to the backoff
+                                    cap) (``throttled``, ``server_error``)
+401, 403                            retried: the token or the inventory is wrong, and fixing
+                                    it on the collector (``/-/reload``) makes the queued
+                                    reports deliverable without restarting the agent
+                                    (``unauthorized``)
+2xx without the right ack           retried: only an ack is a delivery; the collector
+                                    deduplicates by seq, so resending is harmless
+                                    (``bad_answer``)
+any other status (400, 413, 3xx)    the report is dropped: the collector refused these very
+                                    bytes and would refuse them again (``rejected``)
+=================================  ==========================================================
+
+Backoff is "full jitter": before retry ``n`` the shipper sleeps a uniform random time in
+``[0, min(backoff_max, backoff_base * 2**(n-1))]``, so agents that lost a collector together
+do not come back in step. ``retries`` (default unlimited) drops a report after that many
+failed retries. Trouble is logged once per episode: the first failure (with the collector's
+own error message for a rejection) and the recovery, with how many attempts failed between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from agent.config import CollectorConfig, ShippingConfig
+from agent.errors import DeliveryError, RejectedError, RetryableError
+from agent.metrics import AgentMetrics
+from agent.outbox import Delivery
+from agent.report import EncodedReport
+from exporters.secrets import Secret
+from netmon.wire import CONTENT_TYPE
+
+try:
+    import orjson
+
+    def _loads(data: bytes) -> Any:
+        return orjson.loads(data)
+except ImportError:  # pragma: no cover - orjson is a dependency
+    import json
+
+    def _loads(data: bytes) -> Any:
+        return json.loads(data)
+
+__all__ = ["USER_AGENT", "Shipper", "backoff_delay", "classify"]
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "netmon-agent/1"
+#: How much of a collector's answer is read: an ack, or an error message for the log.
+MAX_ANSWER_BYTES = 4096
+_MESSAGE_CHARS = 500
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random,
+                  retry_after: float | None = None) -> float:
+    """Seconds to wait before retry ``attempt`` (1 for the first retry): full jitter, and no
+    sooner than the collector's ``Retry-After`` (itself capped at ``cap``)."""
+    ceiling = min(cap, base * 2 ** min(attempt - 1, 62))
+    delay = rng.uniform(0, ceiling)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, cap))
+    return delay
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (the HTTP-date form is ignored)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _message(body: bytes) -> str:
+    """The collector's error message: ``{"error": ...}`` when it is JSON, else the text."""
+    try:
+        doc = _loads(body)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("error"), str):
+        text = doc["error"]
+    else:
+        text = body.decode("utf-8", "replace")
+    text = " ".join(text.split())
+    return text[:_MESSAGE_CHARS] + ("..." if len(text) > _MESSAGE_CHARS else "")
+
+
+def classify(status: int, body: bytes, seq: int, retry_after: str | None = None) -> None:
+    """Return when ``status`` and ``body`` acknowledge report ``seq``; raise the
+    :class:`~agent.errors.DeliveryError` they mean otherwise."""
+    if 200 <= status < 300:
+        try:
+            doc = _loads(body)
+        except ValueError:
+            doc = None
+        ack = doc.get("ack") if isinstance(doc, dict) else None
+        if ack == seq and isinstance(ack, int):
+            return
+        raise RetryableError("bad_answer", f"HTTP {status} without the ack of seq {seq}: "
+                             f"{_message(body)!r}")
+    message = f"HTTP {status}: {_message(body)}"
+    if status in (401, 403):
+        raise RetryableError("unauthorized", message)
+    if status == 408:
+        raise RetryableError("timeout", message)
+    if status == 429:
+        raise RetryableError("throttled", message, _retry_after(retry_after))
+    if status >= 500:
+        raise RetryableError("server_error", message, _retry_after(retry_after))
+    raise RejectedError(status, message)
+
+
+class Shipper:
+    """Delivers one collector's reports, oldest first, until cancelled."""
+
+    def __init__(self, collector: CollectorConfig, delivery: Delivery,
+                 session: aiohttp.ClientSession, token: Secret, shipping: ShippingConfig,
+                 metrics: AgentMetrics, *, agent_id: str = "",
+                 rng: random.Random | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.collector = collector
+        self.delivery = delivery
+        self.session = session
+        self.token = token
+        self.shipping = shipping
+        self.metrics = metrics
+        self.agent_id = agent_id
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._sleep = sleep
+        self._clock = clock
+        self._timeout = aiohttp.ClientTimeout(total=collector.timeout)
+        self._failing = 0    # failed attempts in the current episode (0: all is well)
+        self._rejecting = 0  # rejected reports in the current episode
+
+    async def run(self) -> None:
+        while True:
+            report = await self.delivery.next()
+            await self.deliver(report)
+            self.delivery.done(report)
+
+    async def deliver(self, report: EncodedReport) -> bool:
+        """Push one report until it is acknowledged (True) or given up (False)."""
+        name = self.collector.name
+        retries = 0
+        while True:
+            try:
+                await self.post(report)
+            except RejectedError as exc:
+                self.metrics.failure(name, exc.reason)
+                self.metrics.drop(name, "rejected")
+                self._rejected(report, exc)
+                return False
+            except RetryableError as exc:
+                self.metrics.failure(name, exc.reason)
+                self._failed(report, exc)
+                retries += 1
+                if self.shipping.retries is not None and retries > self.shipping.retries:
+                    self.metrics.drop(name, "retries")
+                    log.warning("report dropped after %d retries agent=%s collector=%s seq=%d "
+                                "exporter=%s", self.shipping.retries, self.agent_id, name,
+                                report.seq, report.exporter)
+                    return False
+                await self._sleep(backoff_delay(retries, self.shipping.backoff_base,
+                                                self.shipping.backoff_max, self._rng,
+                                                exc.retry_after))
+                continue
+            self.metrics.delivered(name, len(report.body), self._clock())
+            self._recovered()
+            return True
+
+    async def post(self, report: EncodedReport) -> None:
+        """One push; raises :class:`~agent.errors.DeliveryError` unless acknowledged."""
+        headers = {"Authorization": f"Bearer {self.token.reveal()}",
+                   "Content-Type": CONTENT_TYPE, "Content-Encoding": "gzip",
+                   "User-Agent": USER_AGENT}
+        try:
+            async with self.session.post(self.collector.push_url, data=report.body,
+                                         headers=headers, timeout=self._timeout,
+                                         allow_redirects=False) as response:
+                body = await response.content.read(MAX_ANSWER_BYTES)
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+        except TimeoutError:
+            raise RetryableError("timeout", f"no answer within {self.collector.timeout:g}s"
+                                 ) from None
+        except aiohttp.ClientError as exc:
+            raise RetryableError("connection", f"{type(exc).__name__}: {exc}") from None
+        classify(status, body, report.seq, retry_after)
+
+    # --- one log line per episode -----------------------------------------------------------
+
+    def _failed(self, report: EncodedReport, exc: DeliveryError) -> None:
+        if not self._failing:
+            log.warning("push failed, will retry agent=%s collector=%s seq=%d reason=%s "
+                        "error=%s", self.agent_id, self.collector.name, report.seq, exc.reason,
+                        exc)
+        else:
+            log.debug("push failed again agent=%s collector=%s seq=%d reason=%s error=%s",
+                      self.agent_id, self.collector.name, report.seq, exc.reason, exc)
+        self._failing += 1
+
+    def _rejected(self, report: EncodedReport, exc: RejectedError) -> None:
+        if not self._rejecting:
+            log.error("collector rejected a report, dropped (a bug or a misconfiguration: "
+                      "resending cannot help) agent=%s collector=%s seq=%d exporter=%s "
+                      "status=%d error=%s", self.agent_id, self.collector.name, report.seq,
+                      report.exporter, exc.status, exc)
+        else:
+            log.debug("collector rejected a report agent=%s collector=%s seq=%d error=%s",
+                      self.agent_id, self.collector.name, report.seq, exc)
+        self._rejecting += 1
+
+    def _recovered(self) -> None:
+        if self._failing or self._rejecting:
+            log.info("push succeeded again agent=%s collector=%s failed_attempts=%d "
+                     "rejected_reports=%d", self.agent_id, self.collector.name, self._failing,
+                     self._rejecting)
+        self._failing = self._rejecting = 0

@@ -1,0 +1,118 @@
+"""A small real collector stand-in for the agent's tests: an aiohttp app on a loopback port.
+
+It decodes every push with :func:`netmon.wire.decode_report` (the collector's own way in),
+records the report, the headers and when it arrived, and answers as it is told: ``ok`` (200
+with ``{"ack": seq}``), an HTTP status (``500``, ``429``, ``400``, ``401``...), ``bad_ack``, or
+``ok`` after a delay (``slow``). Answers are taken in order from :meth:`Receiver.plan`, then
+:attr:`Receiver.default`. The real collector is tested against the agent end to end elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from netmon.wire import PUSH_PATH, Report, ReportError, decode_report
+from tests.peers.process import free_tcp_port
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int = 200
+    delay: float = 0.0
+    bad_ack: bool = False
+    retry_after: str | None = None
+    error: str = ""
+
+
+OK = Answer()
+
+
+@dataclass
+class Push:
+    """One request as the receiver saw it."""
+
+    arrived: float                 # time.monotonic()
+    headers: dict[str, str]
+    body: bytes
+    report: Report | None          # None when it did not decode
+    answer: Answer
+
+
+@dataclass
+class Receiver:
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_tcp_port)
+    default: Answer = OK
+    pushes: list[Push] = field(default_factory=list)
+    _plan: collections.deque[Answer] = field(default_factory=collections.deque)
+    _runner: web.AppRunner | None = None
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def plan(self, *answers: Answer) -> None:
+        self._plan.extend(answers)
+
+    @property
+    def reports(self) -> list[Report]:
+        """Reports that were acknowledged, in the order they arrived."""
+        return [p.report for p in self.pushes
+                if p.report is not None and p.answer.status == 200 and not p.answer.bad_ack]
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(PUSH_PATH, self._push)
+        # auto_decompress off: the body is gunzipped by decode_report, which refuses bombs
+        # (aiohttp's own decompression would inflate whatever arrives).
+        self._runner = web.AppRunner(app, access_log=None, auto_decompress=False)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def wait_for(self, count: int, timeout: float = 10.0) -> list[Report]:
+        """Wait until ``count`` reports were acknowledged."""
+        async with asyncio.timeout(timeout):
+            while len(self.reports) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+        return self.reports
+
+    async def wait_pushes(self, count: int, timeout: float = 10.0) -> list[Push]:
+        async with asyncio.timeout(timeout):
+            while len(self.pushes) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+        return self.pushes
+
+    async def _push(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
+        body = await request.read()
+        answer = self._plan.popleft() if self._plan else self.default
+        try:
+            report: Report | None = decode_report(body)
+        except ReportError as exc:
+            report = None
+            answer = Answer(400, error=str(exc))
+        push = Push(arrived, dict(request.headers), body, report, answer)
+        if answer.delay:
+            await asyncio.sleep(answer.delay)
+        self.pushes.append(push)
+        self._arrived.set()
+        if answer.status != 200:
+            headers = {"Retry-After": answer.retry_after} if answer.retry_after else {}
+            return web.json_response({"error": answer.error or f"told to answer "
+                                      f"{answer.status}"}, status=answer.status,
+                                     headers=headers)
+        assert report is not None
+        return web.json_response({"ack": report.seq + 1 if answer.bad_ack else report.seq})

@@ -21,17 +21,24 @@ from netmon.demo.processes import Children
 from netmon.demo.setup import DemoFiles, default_workdir, prepare, write_agent_configs
 from netmon.demo.simulator import SimulatorError, simulated_router
 
-_UP = re.compile(r'^netmon_agent_up\{[^}]*role="([^"]*)"[^}]*\} (\S+)$', re.MULTILINE)
+_UP = re.compile(r'^netmon_agent_up\{[^}]*agent="([^"]*)"[^}]*role="([^"]*)"[^}]*\} (\S+)$',
+                 re.MULTILINE)
+_SERIES = re.compile(r'^netmon_agent_series\{agent="([^"]*)"\} (\S+)$', re.MULTILINE)
+#: A ward agent that has delivered its router's poll stores hundreds of series; one that has
+#: only sent its own metrics, a few dozen.
+_POLLED = 200
 
 
 @dataclass(frozen=True)
 class Status:
     wards_up: int
+    wards_polled: int
     hosts_up: int
 
     def line(self, files: DemoFiles) -> str:
         return (f"{time.strftime('%H:%M:%S')}  agents reporting: {self.wards_up}/"
-                f"{len(files.ward_agents)} ward routers, {self.hosts_up}/1 data-centre host")
+                f"{len(files.ward_agents)} ward routers ({self.wards_polled} with their "
+                f"router's data), {self.hosts_up}/1 data-centre host")
 
 
 def _get(url: str, timeout: float = 5.0) -> str | None:
@@ -44,10 +51,12 @@ def _get(url: str, timeout: float = 5.0) -> str | None:
 
 def _status(files: DemoFiles) -> Status:
     text = _get(f"{files.collector_url}/metrics") or ""
-    up = [(role, float(value)) for role, value in _UP.findall(text)]
-    wards = sum(1 for role, value in up if value == 1 and role == "ward-router")
-    hosts = sum(1 for role, value in up if value == 1 and role != "ward-router")
-    return Status(wards, hosts)
+    up = {agent: (role, float(value)) for agent, role, value in _UP.findall(text)}
+    series = {agent: float(value) for agent, value in _SERIES.findall(text)}
+    wards = [a for a, (role, value) in up.items() if value == 1 and role == "ward-router"]
+    hosts = sum(1 for role, value in up.values() if value == 1 and role != "ward-router")
+    polled = sum(1 for agent in wards if series.get(agent, 0) >= _POLLED)
+    return Status(len(wards), polled, hosts)
 
 
 def _urls(files: DemoFiles, wan_port: int) -> str:
@@ -106,7 +115,10 @@ def _run_system(files: DemoFiles, wan_port: int, interval: float, duration: floa
         children.start("host-agent", [*netmon, "agent", "--config", str(files.host_agent)])
         print(_urls(files, wan_port), flush=True)
         if once:
-            return _wait_for_everyone(files, children, timeout=2 * interval + 30)
+            # The first poll of each router comes within one interval (phases are spread
+            # over it); a big simulated WAN also needs snmpsim's time (~0.15 CPU-s a router).
+            timeout = 2 * interval + 30 + 0.2 * len(files.ward_agents)
+            return _wait_for_everyone(files, children, timeout=timeout)
         return _watch(files, children, interval, duration)
 
 
@@ -115,7 +127,7 @@ def _wait_for_everyone(files: DemoFiles, children: Children, timeout: float) -> 
     status = _status(files)
     while time.monotonic() < deadline and not children.dead():
         status = _status(files)
-        if status.wards_up == len(files.ward_agents) and status.hosts_up == 1:
+        if status.wards_polled == len(files.ward_agents) and status.hosts_up == 1:
             break
         time.sleep(0.5)
     print(status.line(files))
@@ -127,7 +139,7 @@ def _wait_for_everyone(files: DemoFiles, children: Children, timeout: float) -> 
     dead = children.dead()
     if dead:
         print("\n".join(dead), file=sys.stderr)
-    complete = status.wards_up == len(files.ward_agents) and status.hosts_up == 1
+    complete = status.wards_polled == len(files.ward_agents) and status.hosts_up == 1
     return 0 if complete and not dead else 1
 
 

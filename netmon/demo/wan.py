@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ _RATE = re.compile(r"rate=(\d+)")
 
 @dataclass(frozen=True)
 class WardRouter:
-    code: str            # the ward's official code, e.g. "00001"
+    code: str            # the site id: the ward's official code ("00001"), or "gen-527"
     ward: str            # Vietnamese name, e.g. "Phường Phúc Xá"
     district: str        # Vietnamese name, e.g. "Quận Ba Đình"
 
@@ -66,7 +67,8 @@ def write_routers(routers: list[WardRouter], data_dir: Path) -> None:
     template = TEMPLATE.read_text(encoding="utf-8").splitlines()
     data_dir.mkdir(parents=True, exist_ok=True)
     for router in routers:
-        factor = 0.4 + (int(router.code) * 7919 % 1000) / 625  # 0.4 .. 2.0, stable per ward
+        digest = zlib.crc32(router.code.encode())
+        factor = 0.4 + (digest % 1000) / 625  # 0.4 .. 2.0, stable per ward
         lines = [_ward_line(line, router, factor) for line in template]
         (data_dir / f"{router.community}.snmprec").write_text("\n".join(lines) + "\n",
                                                                 encoding="utf-8")

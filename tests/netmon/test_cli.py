@@ -25,7 +25,8 @@ def test_demo_once_brings_up_the_whole_system(tmp_path: Path) -> None:
                   "--workdir", str(tmp_path), timeout=180)
     out = proc.stdout.decode()
     assert proc.returncode == 0, out + proc.stderr.decode()
-    assert "agents reporting: 3/3 ward routers, 1/1 data-centre host" in out
+    assert ("agents reporting: 3/3 ward routers (3 with their router's data), "
+            "1/1 data-centre host") in out
     assert f"http://{listen}/scopes/wan/metrics" in out
     assert 'district="Quận Ba Đình"' in out and 'ward="Phường Phúc Xá"' in out
 

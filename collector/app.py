@@ -4,10 +4,12 @@
     runner = web.AppRunner(app, auto_decompress=False)   # see collector.server
 
 The app loads its inventory at startup (``/-/ready`` is 200 from then on), sweeps stale
-agents in the background, and serves the routes of :mod:`collector.routes`. It must run with
-``auto_decompress=False``: the push handler caps the body before decompressing it (aiohttp
-would otherwise inflate gzip bodies itself, before any limit). SIGHUP handling belongs to the
-process, not to the app: :mod:`collector.server` adds it.
+agents in the background, forwards late samples through remote_write when configured (a
+spool and a sender loop: :mod:`collector.remote_write`), and serves the routes of
+:mod:`collector.routes`. ``remote_write`` is read at start only (a reload logs a change).
+It must run with ``auto_decompress=False``: the push handler caps the body before
+decompressing it (aiohttp would otherwise inflate gzip bodies itself, before any limit).
+SIGHUP handling belongs to the process, not to the app: :mod:`collector.server` adds it.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from aiohttp import web
 from collector.clock import Clock, SystemClock
 from collector.config import CollectorConfig
 from collector.config_load import ConfigSource
-from collector.loops import inventory_ctx, sweeper_ctx
+from collector.loops import inventory_ctx, remote_write_ctx, sweeper_ctx
 from collector.middlewares import error_middleware
+from collector.remote_write.forwarder import Forwarder
 from collector.routes import add_routes
 from collector.runtime import Live
 from collector.selfmetrics import SelfMetrics
-from collector.state import LIVE, METRICS
+from collector.state import FORWARDER, LIVE, METRICS
 
 __all__ = ["create_app"]
 
@@ -33,8 +36,13 @@ def create_app(config: CollectorConfig, source: ConfigSource | None = None,
                           client_max_size=config.limits.max_compressed_bytes)
     live = Live(config, source, clock or SystemClock())
     app[LIVE] = live
-    app[METRICS] = SelfMetrics(live)
+    metrics = app[METRICS] = SelfMetrics(live)
     app.cleanup_ctx.append(inventory_ctx)
     app.cleanup_ctx.append(sweeper_ctx)
+    if config.remote_write.enabled:
+        forwarder = Forwarder(config.remote_write, config.dc, live.clock,
+                              metrics.remote_write_samples)
+        app[FORWARDER] = metrics.remote_write_queue.forwarder = forwarder
+        app.cleanup_ctx.append(remote_write_ctx)
     add_routes(app)
     return app

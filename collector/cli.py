@@ -64,7 +64,10 @@ def _check(config: CollectorConfig) -> int:
     assert config.inventory is not None  # ConfigSource.load() guarantees it
     runtime = Runtime.build(config, load_inventory(config.inventory))
     scopes = ", ".join(f"{n} ({len(ids)} agents)" for n, ids in runtime.scopes.members.items())
+    rw = config.remote_write
+    forwarding = (f"remote_write {rw.url} (forward {rw.forward.value}, spool "
+                  f"{rw.spool.path or 'in memory'})" if rw.enabled else "no remote_write")
     print(f"config OK: listen {config.listen}, dc {config.dc}, inventory {config.inventory} "
           f"({len(runtime.inventory.agents)} agents, {len(runtime.inventory.sites)} sites); "
-          f"scopes: {scopes}")
+          f"scopes: {scopes}; {forwarding}")
     return 0

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from collector.remote_write.config import RemoteWriteConfig
 from netmon.wire import Limits
 
 DEFAULT_HOST: Final = "127.0.0.1"
@@ -75,8 +76,12 @@ class CollectorConfig:
     dc: str = "primary"
     #: an agent (a batch) is stale after this many of its (the batch's) intervals.
     staleness_intervals: float = 3.0
+    #: a batch collected more than this many of its intervals ago is late: not served on the
+    #: scopes (its values are not current), forwarded through remote_write instead.
+    late_after_intervals: float = 2.0
     limits: Limits = field(default_factory=Limits)
     scopes: tuple[Scope, ...] = DEFAULT_SCOPES
+    remote_write: RemoteWriteConfig = field(default_factory=RemoteWriteConfig)
 
     @property
     def listen(self) -> str:

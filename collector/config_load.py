@@ -10,10 +10,12 @@ a :class:`ConfigSource`, so a reload reads the file again and applies them again
     inventory: hanoi-inventory.yml
     dc: primary                     # primary | backup
     staleness_intervals: 3
+    late_after_intervals: 2         # older batches are late: forwarded, not served
     limits: {max_compressed_bytes: 4194304, max_samples: 200000}   # netmon.wire.Limits
     scopes:
       - name: wan
         matchers: {kind: ward}
+    remote_write: {url: ..., spool: {path: ...}}   # collector.remote_write.config
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from collector.config import (
     merge_scopes,
 )
 from collector.errors import ConfigError
+from collector.remote_write.config_load import parse_remote_write
 from exporters.snmp.yaml_nodes import (
     NULL_NODE,
     Where,
@@ -51,8 +54,8 @@ from netmon.wire import Limits
 
 __all__ = ["ConfigSource", "load_config", "parse_config", "parse_listen"]
 
-_TOP = frozenset({"listen", "advertise", "inventory", "dc", "staleness_intervals", "limits",
-                  "scopes"})
+_TOP = frozenset({"listen", "advertise", "inventory", "dc", "staleness_intervals",
+                  "late_after_intervals", "limits", "scopes", "remote_write"})
 _SCOPE = frozenset({"name", "matchers"})
 _LIMITS = frozenset(f.name for f in dataclasses.fields(Limits))
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<host>[^:\[\]]*)):(?P<port>\d{1,5})$")
@@ -136,12 +139,20 @@ def parse_config(text: str, source: str, base: Path | None = None) -> CollectorC
         if not 1 <= staleness <= 1000:
             raise where.error(f["staleness_intervals"], "staleness_intervals must be between "
                               f"1 and 1000, got {staleness}", "Use a number such as 3.")
+    late = default.late_after_intervals
+    if "late_after_intervals" in f:
+        late = number(f["late_after_intervals"], where, "late_after_intervals")
+        if not 1 <= late <= 1000:
+            raise where.error(f["late_after_intervals"], "late_after_intervals must be "
+                              f"between 1 and 1000, got {late}", "Use a number such as 2.")
     return CollectorConfig(
         inventory=inventory, host=host, port=port, advertise=advertise,
         dc=choice(f["dc"], where, "dc", DC_NAMES) if "dc" in f else default.dc,
-        staleness_intervals=staleness,
+        staleness_intervals=staleness, late_after_intervals=late,
         limits=_limits(f["limits"], where) if "limits" in f else default.limits,
         scopes=_scopes(f["scopes"], where) if "scopes" in f else default.scopes,
+        remote_write=(parse_remote_write(f["remote_write"], where, base)
+                      if "remote_write" in f else default.remote_write),
     )
 
 

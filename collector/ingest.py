@@ -12,6 +12,13 @@
 503    the inventory is not loaded yet, or changed while this push was being decoded
 =====  =============================================================================
 
+A report's *late* batches (:meth:`collector.store.Store.late`) are not stored: with
+``remote_write`` configured they are spooled for the long-term store (with ``forward: all``
+every batch is) before the push is acknowledged, so an acknowledged sample is never only in
+memory; the answer then says ``"late": n``. Without remote_write their samples are counted in
+``netmon_collector_dropped_total{reason="late"}``. A spool that fails answers 503 (nothing
+stored: the agent sends the report again).
+
 Every error is ``{"error": message}``. The order of checks is cheap first: readiness, token,
 headers, then the body, read with the limit before anything is decompressed (the server runs
 with ``auto_decompress=False``; :func:`netmon.wire.decode_report` inflates with a bomb guard).
@@ -43,9 +50,12 @@ from collector.errors import (
     UnsupportedMedia,
 )
 from collector.prepare import PreparedReport, prepare
+from collector.remote_write.config import Forward
+from collector.remote_write.errors import SpoolError
 from collector.runtime import Live
-from collector.state import LIVE, METRICS
-from collector.store import Outcome
+from collector.selfmetrics import SelfMetrics
+from collector.state import FORWARDER, LIVE, METRICS
+from collector.store import Commit, Outcome, Store
 from netmon.wire import CONTENT_TYPE, VERSION
 
 log = logging.getLogger(__name__)
@@ -126,7 +136,7 @@ async def push(request: web.Request) -> web.Response:
                 raise NotReady("the inventory changed while this push was decoded; retry")
         else:
             prepared = prepare(body, ident, limits, compressed)
-        commit = store.commit(agent_id, prepared)
+        commit = await _commit(request, store, agent_id, prepared)
         metrics.ingest_duration.observe(time.perf_counter() - started)
     except PushRefused as exc:
         _refused(request, exc, agent_id)
@@ -142,7 +152,51 @@ async def push(request: web.Request) -> web.Response:
     if commit.duplicates:
         metrics.dropped.labels("duplicate_series").inc(commit.duplicates)
         answer["duplicates"] = commit.duplicates
+    if commit.late:
+        answer["late"] = commit.late
     return web.json_response(answer)
+
+
+async def _commit(request: web.Request, store: Store, agent_id: str,
+                  prepared: PreparedReport) -> Commit:
+    """Spool what goes to remote_write, then store the rest (late batches never)."""
+    live, metrics = request.app[LIVE], request.app[METRICS]
+    if store.is_duplicate(agent_id, prepared.seq, prepared.newest_ts):
+        return store.commit(agent_id, prepared)
+    wall = live.clock.wall()
+    late = store.late(agent_id, prepared, wall)
+    forwarder = request.app.get(FORWARDER)
+    if forwarder is not None:
+        indexes = (range(len(prepared.raw)) if forwarder.config.forward is Forward.ALL
+                   else sorted(late))
+        if indexes:
+            state = store.agents[agent_id]
+            try:
+                await forwarder.submit([prepared.raw[i] for i in indexes],
+                                       state.ident.identity)
+            except SpoolError as exc:
+                log.error("push not stored: remote_write spool failed agent=%s error=%s",
+                          agent_id, exc)
+                raise NotReady("the remote_write spool failed; retry") from None
+            if live.store is not store or store.agents.get(agent_id) is not state:
+                raise NotReady("the inventory changed while this push was spooled; retry")
+    commit = store.commit(agent_id, prepared, late)
+    if commit.outcome is Outcome.ACCEPTED:
+        _observe(metrics, prepared, late, wall, forwarded=forwarder is not None)
+    return commit
+
+
+def _observe(metrics: SelfMetrics, prepared: PreparedReport, late: frozenset[int],
+             wall: float, forwarded: bool) -> None:
+    late_samples = 0
+    for index, batch in enumerate(prepared.batches):
+        metrics.lateness.observe(max(0.0, wall - batch.ts), batch.samples)
+        if index in late:
+            late_samples += batch.samples
+    if late_samples:
+        metrics.late_samples.inc(late_samples)
+        if not forwarded:
+            metrics.dropped.labels("late").inc(late_samples)
 
 
 def _agent(found: str | None) -> str:

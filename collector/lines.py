@@ -21,7 +21,7 @@ from collector.inventory import IDENTITY_LABELS, Identity
 from exporters.exposition import escape_help, escape_label, format_value
 from netmon.wire import Batch, FamilyData
 
-__all__ = ["IdentityLabels", "RenderedBatch", "RenderedFamily", "exported_name",
+__all__ = ["IdentityLabels", "RenderedBatch", "RenderedFamily", "exported_name", "label_names",
            "render_batch"]
 
 _RESERVED = frozenset(IDENTITY_LABELS)
@@ -72,7 +72,8 @@ def exported_name(label: str, taken: set[str]) -> str:
     return name
 
 
-def _label_names(labels: Sequence[str]) -> list[str]:
+def label_names(labels: Sequence[str]) -> list[str]:
+    """A report's label names as written: an identity label becomes ``exported_<name>``."""
     if _RESERVED.isdisjoint(labels):
         return list(labels)
     taken = set(labels)
@@ -115,7 +116,7 @@ def _family_lines(family: FamilyData, rows: Iterable[tuple[int, list[Any]]],
         body = bodies.get(body_key)
         if body is None:
             if prefixes is None:
-                prefixes = [f'{n}="' for n in _label_names(labels)]
+                prefixes = [f'{n}="' for n in label_names(labels)]
             parts = [p + escape_label(v) + '"' for p, v in zip(prefixes, row[1:], strict=True)
                      if v]
             if ident.tail:

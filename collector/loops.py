@@ -10,14 +10,17 @@ import signal
 from collections.abc import AsyncIterator
 from typing import Final
 
+import aiohttp
 from aiohttp import web
 
+from collector.errors import ConfigError
 from collector.reload import load_runtime, reload
-from collector.state import LIVE
+from collector.remote_write.errors import SpoolError
+from collector.state import FORWARDER, LIVE
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SWEEP_SECONDS", "inventory_ctx", "sighup_ctx", "sweeper_ctx"]
+__all__ = ["SWEEP_SECONDS", "inventory_ctx", "remote_write_ctx", "sighup_ctx", "sweeper_ctx"]
 
 #: How often stale batches and agents are withdrawn (rendering checks ages as well).
 SWEEP_SECONDS: Final = 1.0
@@ -43,6 +46,25 @@ async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
+
+
+async def remote_write_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The remote_write spool (opened before the first push) and its sender loop, with the
+    process's one client session. At stop: the loop is cancelled (a request in flight stays
+    spooled and is sent again at the next start), then the spool is closed."""
+    forwarder = app[FORWARDER]
+    try:
+        await forwarder.spool.open()
+    except SpoolError as exc:
+        raise ConfigError(f"remote_write.spool.path: {exc}. Check the path and that the "
+                          "collector's user may write there.") from None
+    session = aiohttp.ClientSession()
+    task = asyncio.create_task(forwarder.run(session), name="netmon-collector-remote-write")
+    yield
+    try:
+        await forwarder.stop(task)
+    finally:
+        await session.close()
 
 
 async def sighup_ctx(app: web.Application) -> AsyncIterator[None]:

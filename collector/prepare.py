@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from collector import errors as collector_errors
 from collector.errors import MalformedReport
 from collector.lines import IdentityLabels, RenderedBatch, render_batch
-from netmon.wire import Limits, ReportError, ReportTooLarge, decode_report
+from netmon.wire import Batch, Limits, ReportError, ReportTooLarge, decode_report
 
 __all__ = ["PreparedReport", "prepare"]
 
@@ -19,6 +19,8 @@ class PreparedReport:
     seq: int
     batches: tuple[RenderedBatch, ...]
     newest_ts: float       # the newest batch timestamp (-inf without batches)
+    raw: tuple[Batch, ...] = ()   # as decoded, for remote_write (same order as batches)
+    sent: float = -math.inf       # when the agent made the report (its clock)
 
     @property
     def samples(self) -> int:
@@ -35,4 +37,5 @@ def prepare(body: bytes, ident: IdentityLabels, limits: Limits, compressed: bool
     except ReportError as exc:  # anything else wrong: 400
         raise MalformedReport(str(exc)) from None
     batches = tuple(render_batch(batch, ident) for batch in report.batches)
-    return PreparedReport(report.seq, batches, max((b.ts for b in batches), default=-math.inf))
+    return PreparedReport(report.seq, batches, max((b.ts for b in batches), default=-math.inf),
+                          report.batches, report.sent)

@@ -4,7 +4,8 @@ A reload reads the config file again (with the command line's overrides) and the
 it names, both in a worker thread, then swaps them in on the loop: stored state is kept, an
 agent removed from the inventory has its series withdrawn, a token removed from it is refused
 from the next push on. If either file is wrong, nothing changes and the error says where.
-The listen address is only read at start: a changed one is logged, not applied.
+The listen address, ``dc`` and ``remote_write`` are only read at start: a change is logged,
+not applied.
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ async def load_runtime(app: web.Application, first: bool) -> Runtime:
                                                                    previous.config.port):
             log.warning("listen address changed to %s: restart the collector to apply it",
                         config.listen)
+        if previous is not None and (config.remote_write, config.dc) != (
+                previous.config.remote_write, previous.config.dc):
+            log.warning("remote_write or dc changed: restart the collector to apply it "
+                        "(remote_write keeps its settings until then)")
         runtime = Runtime.build(config, inventory)
         live.install(runtime)
         metrics.reload_success.set(1)

@@ -47,9 +47,11 @@ class Live:
         """Make ``runtime`` current; the store follows its inventory (state kept)."""
         config = runtime.config
         if self.store is None:
-            self.store = Store(runtime.inventory, config.staleness_intervals, self.clock)
+            self.store = Store(runtime.inventory, config.staleness_intervals, self.clock,
+                               config.late_after_intervals)
         else:
-            self.store.apply_inventory(runtime.inventory, config.staleness_intervals)
+            self.store.apply_inventory(runtime.inventory, config.staleness_intervals,
+                                       config.late_after_intervals)
         self.runtime = runtime
         return self.store
 

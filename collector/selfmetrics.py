@@ -8,26 +8,55 @@ collector):
 * ``netmon_agent_last_report_timestamp_seconds{agent}``: when the last report was accepted
   (collector clock);
 * ``netmon_agent_reports_total{agent,result}``: ``accepted``, ``duplicate``, ``rejected``;
-* ``netmon_agent_series{agent}``: series stored for it now.
+* ``netmon_agent_series{agent}``: series stored for it now;
+* ``netmon_agent_newest_batch_timestamp_seconds{agent}``: the collection time (``ts``, the
+  agent's clock) of the newest batch received: how current its data is, while
+  ``last_report`` says whether it still reaches this collector (an agent whose reports
+  arrive but whose newest batch is old is catching up, not dead);
+* ``netmon_agent_late_samples_total{agent}``: samples of its late batches.
 
-For the collector: ingest duration (decode + validate + render + store, after the body was
-read), samples and bytes ingested, reports rejected by reason, authentication failures,
-families and series dropped at ingest, scope render duration, series stored, reloads.
+Late samples and remote_write (:mod:`collector.remote_write`):
+
+* ``netmon_collector_late_samples_total``: samples of late batches (not served, forwarded);
+* ``netmon_collector_sample_lateness_seconds``: histogram of the receive time minus the
+  batch's ``ts`` (0 if negative), one observation per sample of every accepted report;
+* ``netmon_collector_remote_write_samples_total{result}``: ``sent``, ``retried`` (per failed
+  attempt), ``dropped`` (out of spool room or retries), ``rejected`` (by the store);
+* ``netmon_collector_remote_write_pending_samples``, ``..._pending_bytes``: in the spool;
+* ``netmon_collector_remote_write_lag_seconds``: how long the oldest pending row has waited.
+
+For the collector: ingest duration (decode + validate + render + store, and spooling what
+goes to remote_write, after the body was read), samples and bytes ingested, reports rejected
+by reason, authentication failures, families and series dropped at ingest, scope render
+duration, series stored, reloads.
 ``_created`` series are left out: they add a series per counter and nothing netmon uses.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Metric
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 from prometheus_client.exposition import generate_latest
 
 from collector.runtime import Live
+from exporters.exposition import format_value
 
-__all__ = ["SelfMetrics"]
+if TYPE_CHECKING:
+    from collector.remote_write.forwarder import Forwarder
 
+__all__ = ["SelfMetrics", "WeightedHistogram"]
+
+_LATENESS_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0,
+                     21600.0, 86400.0)
 _INGEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 _RENDER_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -53,6 +82,12 @@ class _Agents:
                                       "agent, by result.", labels=["agent", "result"])
         series = GaugeMetricFamily("netmon_agent_series", "Series stored for the agent.",
                                    labels=["agent"])
+        newest = GaugeMetricFamily("netmon_agent_newest_batch_timestamp_seconds",
+                                   "Collection time (agent clock) of the newest batch "
+                                   "received from the agent.", labels=["agent"])
+        late = CounterMetricFamily("netmon_agent_late_samples", "Samples of the agent's "
+                                   "late batches (not served; forwarded through "
+                                   "remote_write).", labels=["agent"])
         for agent_id, identity in runtime.inventory.identities.items():
             state = store.agents.get(agent_id)
             if state is None:
@@ -67,12 +102,60 @@ class _Agents:
                 reports.add_metric([agent_id, result], count)
             series.add_metric([agent_id], sum(f.samples for b in state.batches.values()
                                               for f in b.families))
+            if math.isfinite(state.newest_ts):
+                newest.add_metric([agent_id], state.newest_ts)
+            late.add_metric([agent_id], state.late_samples)
         stored = GaugeMetricFamily("netmon_collector_series", "Series stored, all agents.",
                                    value=store.samples)
         info = GaugeMetricFamily("netmon_collector_info", "This collector's data centre.",
                                  labels=["dc"])
         info.add_metric([runtime.config.dc], 1.0)
-        yield from (up, last, reports, series, stored, info)
+        yield from (up, last, reports, series, newest, late, stored, info)
+
+
+class WeightedHistogram:
+    """A histogram whose observations carry a weight (a batch's lateness counts once per
+    sample), which prometheus_client's Histogram cannot do."""
+
+    def __init__(self, name: str, documentation: str, buckets: tuple[float, ...]) -> None:
+        self.name, self.documentation = name, documentation
+        self.bounds = buckets
+        self.counts = [0] * (len(buckets) + 1)      # the last one is +Inf
+        self.sum = 0.0
+
+    def observe(self, value: float, weight: int = 1) -> None:
+        if weight <= 0:
+            return
+        self.counts[bisect.bisect_left(self.bounds, value)] += weight
+        self.sum += value * weight
+
+    def collect(self) -> Iterator[Metric]:
+        cumulative, buckets = 0, []
+        for bound, count in zip((*self.bounds, math.inf), self.counts, strict=True):
+            cumulative += count
+            buckets.append((format_value(bound), cumulative))
+        yield HistogramMetricFamily(self.name, self.documentation, buckets=buckets,
+                                    sum_value=self.sum)
+
+
+class _RemoteWriteQueue:
+    """The spool's depth and lag, read at scrape time (0 without remote_write)."""
+
+    def __init__(self) -> None:
+        self.forwarder: Forwarder | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        forwarder = self.forwarder
+        spool = forwarder.spool if forwarder is not None else None
+        yield GaugeMetricFamily("netmon_collector_remote_write_pending_samples", "Samples "
+                                "spooled for remote_write, not yet answered by the store.",
+                                value=spool.pending_samples if spool is not None else 0)
+        yield GaugeMetricFamily("netmon_collector_remote_write_pending_bytes", "Bytes of the "
+                                "spooled remote_write requests (snappy-compressed).",
+                                value=spool.pending_bytes if spool is not None else 0)
+        yield GaugeMetricFamily("netmon_collector_remote_write_lag_seconds", "How long the "
+                                "oldest pending remote_write request has waited (0: none).",
+                                value=forwarder.lag() if forwarder is not None else 0.0)
 
 
 class _WithoutCreated:
@@ -93,7 +176,8 @@ class SelfMetrics:
         r = self.registry = CollectorRegistry()
         self.ingest_duration = Histogram(
             "netmon_collector_ingest_duration_seconds", "Time to decode, validate, render and "
-            "store one push, after its body was read.", buckets=_INGEST_BUCKETS, registry=r)
+            "store one push (spooling for remote_write included), after its body was read.",
+            buckets=_INGEST_BUCKETS, registry=r)
         self.ingest_samples = Counter("netmon_collector_ingest_samples", "Samples stored from "
                                       "accepted reports.", registry=r)
         self.ingest_bytes = Counter("netmon_collector_ingest_bytes", "Push body bytes read "
@@ -105,7 +189,8 @@ class SelfMetrics:
         self.dropped = Counter("netmon_collector_dropped", "Families or series dropped at "
                                "ingest: families whose name another agent stored with another "
                                "type (type_conflict), series repeated within a family "
-                               "(duplicate_series).", ["reason"], registry=r)
+                               "(duplicate_series), samples of late batches with no "
+                               "remote_write configured (late).", ["reason"], registry=r)
         self.render_duration = Histogram(
             "netmon_collector_render_duration_seconds", "Time to assemble a scope's "
             "exposition.", ["scope"], buckets=_RENDER_BUCKETS, registry=r)
@@ -117,7 +202,24 @@ class SelfMetrics:
         for reason in ("not_ready", "unauthorized", "unsupported_media_type", "too_large",
                        "malformed"):
             self.rejected.labels(reason)
-        for reason in ("type_conflict", "duplicate_series"):
+        self.late_samples = Counter("netmon_collector_late_samples", "Samples of late batches "
+                                    "(collected more than late_after_intervals ago, or older "
+                                    "than the batch stored): not served, forwarded through "
+                                    "remote_write.", registry=r)
+        self.lateness = WeightedHistogram(
+            "netmon_collector_sample_lateness_seconds", "Receive time minus collection time "
+            "(agent clock) of every accepted sample.", _LATENESS_BUCKETS)
+        r.register(self.lateness)
+        self.remote_write_samples = Counter(
+            "netmon_collector_remote_write_samples", "Samples forwarded through remote_write, "
+            "by result: sent (2xx), retried (a failed attempt, per attempt), dropped (no "
+            "room in the spool, or out of retries), rejected (by the store, not retried).",
+            ["result"], registry=r)
+        for result in ("sent", "retried", "dropped", "rejected"):
+            self.remote_write_samples.labels(result)
+        self.remote_write_queue = _RemoteWriteQueue()
+        r.register(self.remote_write_queue)
+        for reason in ("type_conflict", "duplicate_series", "late"):
             self.dropped.labels(reason)
         r.register(_Agents(live))
 

@@ -13,6 +13,14 @@ the latest batch, rendered once at ingest.
   the largest interval among its batches. An agent that is down has every series withdrawn.
   Ages use the collector's monotonic clock (receive time), never the agent's clock.
   :meth:`Store.sweep` runs in a background loop; rendering checks ages again.
+* **Late batches are not served.** A batch collected (``ts``) more than
+  ``late_after_intervals`` x its interval before the collector's wall clock (plus the time
+  the agent took to collect it, ``sent - ts``: a slow poll is not a backlog), or older than
+  the batch stored for its exporter, is late: it never replaces what is stored (its values
+  are not current, and a scrape would stamp them with the scrape's time). :meth:`late`
+  names them before :meth:`commit`; the push handler forwards them through remote_write.
+  A report made only of late batches still counts as a report (the agent is alive and
+  catching up).
 * **One type per family name.** The first type stored for a family name wins while any batch
   holds that name; a family that arrives with another type is dropped (counted, logged once
   per agent and family). So any set of agents concatenates into a valid exposition.
@@ -51,6 +59,7 @@ class Commit:
     samples: int = 0          # stored
     conflicts: int = 0        # families dropped: their name has another type here
     duplicates: int = 0       # series dropped: repeated within their family
+    late: int = 0             # samples of late batches (not stored)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +83,10 @@ class AgentState:
     reports: dict[str, int] = field(
         default_factory=lambda: {"accepted": 0, "duplicate": 0, "rejected": 0})
     warned: set[str] = field(default_factory=set)
+    late_samples: int = 0
+    behind: bool = False                   # sending late batches (an episode, for logs)
+    last_late: float = 0.0                 # monotonic, its last late batch
+    episode_late: int = 0                  # late samples in the current episode
 
     def is_up(self, now: float, staleness: float) -> bool:
         return (self.last_report is not None and self.interval > 0
@@ -88,9 +101,11 @@ class _FamilyMeta:
 
 
 class Store:
-    def __init__(self, inventory: Inventory, staleness_intervals: float, clock: Clock) -> None:
+    def __init__(self, inventory: Inventory, staleness_intervals: float, clock: Clock,
+                 late_after_intervals: float = 2.0) -> None:
         self.clock = clock
         self.staleness = staleness_intervals
+        self.late_after = late_after_intervals
         self.agents: dict[str, AgentState] = {}
         self._families: dict[str, _FamilyMeta] = {}
         self.samples = 0
@@ -98,11 +113,14 @@ class Store:
 
     # --- inventory ---------------------------------------------------------------------------
 
-    def apply_inventory(self, inventory: Inventory, staleness_intervals: float) -> None:
+    def apply_inventory(self, inventory: Inventory, staleness_intervals: float,
+                        late_after_intervals: float | None = None) -> None:
         """Follow a (re)loaded inventory: new agents appear, removed ones go with their
         series; an agent whose identity changed keeps its sequence but loses its batches
         (they carry the old labels; its next report brings them back)."""
         self.staleness = staleness_intervals
+        if late_after_intervals is not None:
+            self.late_after = late_after_intervals
         for agent_id in [a for a in self.agents if a not in inventory.identities]:
             self._release_all(self.agents.pop(agent_id))
             log.info("agent removed from the inventory agent=%s", agent_id)
@@ -123,7 +141,21 @@ class Store:
         return (state.last_seq is not None and seq <= state.last_seq
                 and newest_ts <= state.newest_ts)
 
-    def commit(self, agent_id: str, report: PreparedReport) -> Commit:
+    def late(self, agent_id: str, report: PreparedReport, wall: float) -> frozenset[int]:
+        """Indexes of the report's late batches (``wall``: the collector's Unix time)."""
+        batches = self.agents[agent_id].batches
+        out = set()
+        for index, batch in enumerate(report.batches):
+            stored = batches.get(batch.exporter)
+            collecting = max(0.0, report.sent - batch.ts)
+            if batch.ts < wall - self.late_after * batch.interval - collecting or (
+                    stored is not None and batch.ts < stored.batch.ts):
+                out.add(index)
+        return frozenset(out)
+
+    def commit(self, agent_id: str, report: PreparedReport,
+               late: frozenset[int] = frozenset()) -> Commit:
+        """Store the report's batches but those in ``late`` (see :meth:`late`)."""
         state = self.agents[agent_id]
         if self.is_duplicate(agent_id, report.seq, report.newest_ts):
             state.reports["duplicate"] += 1
@@ -133,8 +165,11 @@ class Store:
                         "agent=%s site=%s seq=%d last_seq=%d", agent_id,
                         state.ident.identity.site, report.seq, state.last_seq)
         now = self.clock.monotonic()
-        samples = conflicts = duplicates = 0
-        for batch in report.batches:
+        samples = conflicts = duplicates = late_samples = 0
+        for index, batch in enumerate(report.batches):
+            if index in late:
+                late_samples += batch.samples
+                continue
             old = state.batches.pop(batch.exporter, None)
             if old is not None:
                 self._release(old.families)
@@ -158,10 +193,35 @@ class Store:
         state.interval = max((b.batch.interval for b in state.batches.values()),
                              default=state.interval)
         state.reports["accepted"] += 1
+        state.late_samples += late_samples
+        self._log_behind(agent_id, state, report, late)
         if not state.up and state.is_up(now, self.staleness):
             state.up = True
             log.info("agent up agent=%s site=%s", agent_id, state.ident.identity.site)
-        return Commit(Outcome.ACCEPTED, report.seq, samples, conflicts, duplicates)
+        return Commit(Outcome.ACCEPTED, report.seq, samples, conflicts, duplicates,
+                      late_samples)
+
+    def _log_behind(self, agent_id: str, state: AgentState, report: PreparedReport,
+                    late: frozenset[int]) -> None:
+        """One line when an agent starts sending late batches; :meth:`sweep` logs the end
+        (no late batch for ``staleness_intervals`` of its intervals: live reports
+        interleaved with a backlog do not end the episode)."""
+        if not late:
+            return
+        batches = [report.batches[i] for i in late]
+        state.last_late = self.clock.monotonic()
+        state.episode_late += sum(b.samples for b in batches)
+        if state.behind:
+            return
+        state.behind = True
+        older = all(b.exporter in state.batches
+                    and b.ts < state.batches[b.exporter].batch.ts for b in batches)
+        log.info("agent sends late batches (%s): not served, forwarded if remote_write is "
+                 "configured agent=%s site=%s lateness=%.0fs",
+                 "a backlog, older than what is stored" if older else "older than "
+                 f"{self.late_after:g} intervals: a backlog sent oldest first, or the agent's "
+                 "clock is behind the collector's (check NTP)", agent_id,
+                 state.ident.identity.site, self.clock.wall() - min(b.ts for b in batches))
 
     def count_rejected(self, agent_id: str) -> None:
         self.agents[agent_id].reports["rejected"] += 1
@@ -214,6 +274,12 @@ class Store:
                             now - (state.last_report or now), agent_id,
                             state.ident.identity.site)
             state.up = up
+            if state.behind and now - state.last_late > self.staleness * max(state.interval,
+                                                                              1.0):
+                log.info("agent caught up: %d late samples, none for %.0fs agent=%s site=%s",
+                         state.episode_late, now - state.last_late, agent_id,
+                         state.ident.identity.site)
+                state.behind, state.episode_late = False, 0
 
     # --- rendering ---------------------------------------------------------------------------
 

@@ -61,14 +61,16 @@ class Pusher:
 
     def body(self, families: Sequence[Metric] | None = None, seq: int | None = None,
              exporter: str | None = None, interval: float | None = None,
-             ts: float | None = None) -> bytes:
+             ts: float | None = None, sent: float | None = None) -> bytes:
+        """A report of one batch; ``sent`` (when the agent made the report) defaults to the
+        batch's ``ts``: collected in no time."""
         if seq is None:
             self.seq += 1
             seq = self.seq
         self.ts = ts if ts is not None else self.ts + 1
         batch = wire.batch(exporter or self.exporter, self.ts, interval or self.interval,
                            list(families if families is not None else router_families()))
-        return wire.encode_report(wire.Report(seq, time.time(), (batch,)))
+        return wire.encode_report(wire.Report(seq, self.ts if sent is None else sent, (batch,)))
 
 
 def headers(agent_id: str | None, content_type: str = wire.CONTENT_TYPE,

@@ -3,6 +3,7 @@ with an inventory and real token files made by ``python -m collector inventory h
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -68,9 +69,18 @@ def process_inventory(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def collector_process(tmp_path: Path, process_inventory: Path) -> Iterator[Running]:
-    port = free_tcp_port()
-    config = tmp_path / "collector.yml"
-    config.write_text(f"listen: 127.0.0.1:{port}\ninventory: {process_inventory.name}\n",
+    with start_collector(tmp_path, process_inventory) as running_collector:
+        yield running_collector
+
+
+@contextlib.contextmanager
+def start_collector(directory: Path, inventory: Path, extra: str = "",
+                    name: str = "collector", port: int | None = None) -> Iterator[Running]:
+    """A collector process with ``directory/<name>.yml``: listen, inventory and ``extra``
+    (more collector.yml, e.g. ``dc:`` and ``remote_write:``); tokens next to the inventory."""
+    port = port or free_tcp_port()
+    config = directory / f"{name}.yml"
+    config.write_text(f"listen: 127.0.0.1:{port}\ninventory: {inventory}\n{extra}",
                       encoding="utf-8")
     url = f"http://127.0.0.1:{port}"
 
@@ -81,5 +91,5 @@ def collector_process(tmp_path: Path, process_inventory: Path) -> Iterator[Runni
         except OSError:
             return False
 
-    with running(collector_cmd("--config", str(config)), "collector", ready) as process:
-        yield Running(url, process, tmp_path / "tokens", process_inventory)
+    with running(collector_cmd("--config", str(config)), name, ready) as process:
+        yield Running(url, process, inventory.parent / "tokens", inventory)

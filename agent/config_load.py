@@ -15,19 +15,28 @@
           files: [/etc/netmon/snmp.yml]        # default: netmon's own module file
           interval: 60s
           name: snmp:hn-bd-phucxa-r1           # default: snmp:<target>
-    shipping: {retries: null, backoff_base: 1s, backoff_max: 30s, max_queue: 1000, grace: 5s}
+    shipping:
+      retries: null                            # null: until delivered or dropped at a bound
+      backoff_base: 1s
+      backoff_max: 30s
+      catchup_rate: 1                          # backlog reports per second, per collector
+      grace: 5s
+      spool: {path: /var/lib/netmon/agent/spool.db, max_bytes: 128MiB, max_age: 48h}
 
 Like the SNMP module loader (:mod:`exporters.snmp.config_load`, whose node helpers this
 reuses), an unknown, duplicated or missing key is refused with the file, the line, the path
 of keys and how to fix it. Durations are Go-style strings (``15s``, ``1m30s``, ``500ms``) or
-plain numbers of seconds. Relative paths (``token_file``, ``files``, ``procfs``, ``rootfs``)
-are relative to the directory of ``agent.yml``. Every SNMP target is checked against its
-module files here (modules and auth exist, the target parses), so ``--check-config`` finds
-what the first poll would otherwise find.
+plain numbers of seconds; sizes are a number of bytes or a number with a unit (``kB``, ``MB``,
+``GB`` are powers of 1000; ``KiB``, ``MiB``, ``GiB`` powers of 1024). Relative paths
+(``token_file``, ``files``, ``procfs``, ``rootfs``, ``shipping.spool.path``) are relative to
+the directory of ``agent.yml``. Every SNMP target is checked against its module files here
+(modules and auth exist, the target parses), so ``--check-config`` finds what the first poll
+would otherwise find.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -42,6 +51,7 @@ from agent.config import (
     HostJobConfig,
     ShippingConfig,
     SnmpJobConfig,
+    SpoolConfig,
 )
 from agent.token import read_token
 from exporters.errors import ConfigError
@@ -68,7 +78,7 @@ from exporters.snmp.yaml_nodes import (
     string,
 )
 
-__all__ = ["default_module_files", "load_agent_config", "parse_agent_config"]
+__all__ = ["byte_size", "default_module_files", "load_agent_config", "parse_agent_config"]
 
 _TOP = frozenset({"agent_id", "token_file", "collectors", "jitter", "exporters", "shipping"})
 _COLLECTOR = frozenset({"url", "name", "timeout"})
@@ -80,7 +90,12 @@ _HOST = frozenset({"enabled", "interval", "timeout", "procfs", "rootfs",
                    "mount_timeout"}) | _HOST_OPTIONS
 _SNMP = frozenset({"target", "modules", "auth", "name", "interval", "timeout", "files",
                    "max_varbinds"})
-_SHIPPING = frozenset({"retries", "backoff_base", "backoff_max", "max_queue", "grace"})
+_SHIPPING = frozenset({"retries", "backoff_base", "backoff_max", "catchup_rate", "grace",
+                       "spool"})
+_SPOOL = frozenset({"path", "max_bytes", "max_age"})
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
+               "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4}
 
 T = TypeVar("T")
 
@@ -107,6 +122,18 @@ def duration(node: Node, where: Where, key: str, *, zero: bool = False) -> float
         raise where.error(node, f"{key} must be longer than zero", f"Give {key} a positive "
                           "duration such as 15s.")
     return seconds
+
+
+def byte_size(node: Node, where: Where, key: str) -> int:
+    """A size in bytes: an integer, or a number with a unit (``512MiB``, ``1.5GB``)."""
+    scalar = plain_scalar(node, where, key)
+    match = _SIZE.match(str(scalar.value))
+    factor = _SIZE_UNITS.get(match.group(2).lower()) if match else None
+    if match is None or factor is None:
+        raise where.error(node, f"{key} {scalar.value!r} is not a size",
+                          "Write a number of bytes or a number with a unit: B, kB, MB, GB "
+                          "(powers of 1000) or KiB, MiB, GiB (powers of 1024), e.g. 128MiB.")
+    return int(float(match.group(1)) * factor)
 
 
 def _checked(node: Node, where: Where, build: Callable[[], T]) -> T:
@@ -277,23 +304,41 @@ class _Loader:
     def shipping(self, node: Node, where: Where) -> ShippingConfig:
         f = fields(node, where, _SHIPPING)
         defaults = ShippingConfig()
-        retries = None  # null or absent: until delivered or pushed out of the queue
+        retries = None  # null or absent: until delivered or dropped from the spool
         if "retries" in f and not is_null(f["retries"]):
             retries = integer(f["retries"], where, "retries", 0, 1_000_000)
         base = (duration(f["backoff_base"], where, "backoff_base") if "backoff_base" in f
                 else defaults.backoff_base)
         cap = (duration(f["backoff_max"], where, "backoff_max") if "backoff_max" in f
                else defaults.backoff_max)
-        max_queue = (integer(f["max_queue"], where, "max_queue", 1, 10_000_000)
-                     if "max_queue" in f else defaults.max_queue)
+        rate = (number(f["catchup_rate"], where, "catchup_rate") if "catchup_rate" in f
+                else defaults.catchup_rate)
+        if rate <= 0:
+            raise where.error(f["catchup_rate"], f"catchup_rate must be above zero, got {rate:g}",
+                              "Give the backlog's pace in reports per second, e.g. 1.")
         grace = (duration(f["grace"], where, "grace", zero=True) if "grace" in f
                  else defaults.grace)
         if cap < base:
             raise where.error(f.get("backoff_max", f.get("backoff_base")),
                               f"backoff_max ({cap:g}s) is shorter than backoff_base ({base:g}s)",
                               "Make backoff_max at least backoff_base.")
-        return _checked(node, where, lambda: ShippingConfig(retries, base, cap, max_queue,
-                                                            grace))
+        spool = self.spool(f.get("spool", NULL_NODE), where.child("spool"))
+        return _checked(node, where, lambda: ShippingConfig(
+            retries=retries, backoff_base=base, backoff_max=cap, catchup_rate=rate,
+            grace=grace, spool=spool))
+
+    def spool(self, node: Node, where: Where) -> SpoolConfig:
+        f = fields(node, where, _SPOOL)
+        defaults = SpoolConfig()
+        path = _path(f["path"], where, "path", self.base) if "path" in f else defaults.path
+        max_bytes = (byte_size(f["max_bytes"], where, "max_bytes") if "max_bytes" in f
+                     else defaults.max_bytes)
+        if max_bytes < 2**20:
+            raise where.error(f["max_bytes"], f"max_bytes must be at least 1MiB, got {max_bytes}",
+                              "Size the spool for a day or more of reports, e.g. 128MiB.")
+        max_age = (duration(f["max_age"], where, "max_age") if "max_age" in f
+                   else defaults.max_age)
+        return _checked(node, where, lambda: SpoolConfig(path, max_bytes, max_age))
 
 
 def parse_agent_config(text: str, source: str, base: Path | None = None, *,

@@ -16,11 +16,12 @@ reaches every collector the exporters' data reaches, so an agent that reports at
 reports its own health (failed pushes, queue depth, skipped runs) with it. Its ``interval``
 is the agent's shortest exporter interval, the longest it can go without being refreshed.
 
-The report is encoded once, gzipped, and the same bytes go to every collector. Sequence
-numbers start at the wall clock in milliseconds and count up by one per report: strictly
-increasing for the life of the process, contiguous (a gap at a collector is a report it never
-got), and higher than those of an earlier run of the agent as long as it sent fewer than 1,000
-reports per second on average (issue 4's spool will persist the counter).
+The report is encoded once, gzipped, written to the spool, and the same bytes go to every
+collector. Sequence numbers count up by one per report: strictly increasing and contiguous (a
+gap at a collector is a report it never got). The spool persists the last one written, and
+the agent goes on from there after a restart (:attr:`agent.spool.Spool.next_seq`); a fresh
+spool starts at the wall clock in milliseconds, above an earlier spool's numbers as long as
+that one wrote fewer than 1,000 reports a second on average.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class EncodedReport:
 
 
 class SequenceCounter:
-    """Strictly increasing report numbers, starting at the wall clock in milliseconds."""
+    """Strictly increasing report numbers, from ``start`` (the spool's next seq) or else the
+    wall clock in milliseconds."""
 
     def __init__(self, start: int | None = None,
                  clock: Callable[[], float] = time.time) -> None:

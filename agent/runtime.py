@@ -11,14 +11,18 @@ UDP socket) and one ``aiohttp.ClientSession`` (one connection pool):
 Each exporter has its own task, so a slow SNMP target delays nobody: the task sleeps until its
 next tick (:mod:`agent.schedule`), runs the exporter through the harness, cut at the tick plus
 the job's timeout (at most the interval, so a run never reaches into the next one), turns the
-run into a report (:mod:`agent.report`) and puts it in the outbox; ticks that came while the
-run was going are skipped and counted. Each collector has its own shipper
-(:mod:`agent.shipper`) reading its own queue, so a dead collector delays no other.
+run into a report (:mod:`agent.report`) and writes it to the spool (:mod:`agent.spool`)
+before anything is sent; ticks that came while the run was going are skipped and counted.
+Each collector has its own shipper (:mod:`agent.shipper`) reading its own cursor into the
+spool, so a dead collector delays no other. The spool is opened when the agent starts (in a
+worker thread: it may check and recover the file), and numbers the reports on from the last
+one it holds.
 
 Shutdown, when ``stop`` is set (SIGTERM, SIGINT): no new run starts; runs in flight get until
-the grace deadline (``shipping.grace``, default 5 s) to finish and be queued, then are
-cancelled; the shippers get what is left of the grace to empty their queues, then are
-cancelled; the session is closed if the agent made it. The owner of the ``SnmpStack`` closes it.
+the grace deadline (``shipping.grace``, default 5 s) to finish and be written, then are
+cancelled; the shippers get what is left of the grace to deliver what is spooled, then are
+cancelled (what is left stays in the spool for the next start); the spool is closed, and the
+session if the agent made it. The owner of the ``SnmpStack`` closes it.
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ from agent.config import AGENT_BATCH, AgentConfig
 from agent.errors import ConfigError
 from agent.jobs import Job, build_jobs
 from agent.metrics import AgentMetrics
-from agent.outbox import MemoryOutbox, Outbox
+from agent.outbox import Outbox
 from agent.report import SequenceCounter, encode, exporter_batch
 from agent.schedule import Ticker, phase
 from agent.shipper import Shipper
+from agent.spool import Spool
 from exporters.exposition import render
 from exporters.harness import ExporterRun, all_families, run_exporter
 from exporters.snmp.client import SnmpStack
@@ -84,11 +89,9 @@ class Agent:
                               f"{AGENT_BATCH!r}: {names}")
         collectors = [c.name for c in config.collectors]
         self.metrics = AgentMetrics(collectors, names)
-        self.outbox: Outbox = outbox if outbox is not None else MemoryOutbox(
-            collectors, config.shipping.max_queue,
-            lambda collector, n: self.metrics.drop(collector, "queue_full", n),
-            config.agent_id)
-        self.sequence = SequenceCounter()
+        #: The spool, opened by :meth:`run` unless one is given (None until then).
+        self.outbox: Outbox | None = outbox
+        self.sequence = SequenceCounter(outbox.next_seq if outbox is not None else None)
         self._session = session
         #: The agent batch's interval: the longest it goes without being refreshed.
         self._agent_interval = min((job.interval for job in self.jobs), default=60.0)
@@ -102,7 +105,8 @@ class Agent:
                                       for job in self.jobs))
         for run in runs:
             self.metrics.ran(run.exporter)
-        families = all_families(runs) + self.metrics.families(self.outbox.depths())
+        families = all_families(runs) + self.metrics.families(
+            self.outbox.stats() if self.outbox is not None else None)
         return OnceResult(render(families), tuple(runs))
 
     # --- run ----------------------------------------------------------------------------------
@@ -114,16 +118,25 @@ class Agent:
             raise ConfigError(f"agent {config.agent_id}: collectors are configured but no "
                               "token was read (token_file)")
         loop = asyncio.get_running_loop()
+        opened = False
+        if self.outbox is None and config.collectors:
+            self.outbox = await Spool.open(
+                config.shipping.spool, [c.name for c in config.collectors],
+                catchup_rate=config.shipping.catchup_rate, metrics=self.metrics,
+                agent_id=config.agent_id)
+            self.sequence = SequenceCounter(self.outbox.next_seq)
+            opened = True
+        outbox = self.outbox
         session, owned = self._session, False
-        if session is None and config.collectors:
-            session, owned = new_session(), True
         shippers: list[asyncio.Task[None]] = []
         runners: list[asyncio.Task[None]] = []
         try:
             if config.collectors:
-                assert session is not None and config.token is not None
+                if session is None:
+                    session, owned = new_session(), True
+                assert outbox is not None and config.token is not None
                 for collector in config.collectors:
-                    shipper = Shipper(collector, self.outbox.delivery(collector.name),
+                    shipper = Shipper(collector, outbox.delivery(collector.name),
                                       session, config.token, config.shipping, self.metrics,
                                       agent_id=config.agent_id)
                     shippers.append(asyncio.create_task(
@@ -139,17 +152,21 @@ class Agent:
             await stop.wait()
             deadline = loop.time() + config.shipping.grace
             await _finish(runners, deadline - loop.time())
-            if shippers:
+            if shippers and outbox is not None:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout_at(deadline):
-                        await self.outbox.wait_idle()
-            left = self.outbox.depths()
+                        await outbox.wait_idle()
+            left = outbox.depths() if outbox is not None else {}
             if any(left.values()):
-                log.warning("agent stopped with undelivered reports agent=%s queued=%s",
-                            config.agent_id, ",".join(f"{c}:{n}" for c, n in left.items()))
+                log.warning("agent stopped with undelivered reports, kept in the spool "
+                            "agent=%s backlog=%s", config.agent_id,
+                            ",".join(f"{c}:{n}" for c, n in left.items()))
             log.info("agent stopped agent=%s", config.agent_id)
         finally:
             await _finish([*runners, *shippers], 0)
+            if opened and outbox is not None:
+                await outbox.close()
+                self.outbox = None
             if owned and session is not None:
                 await session.close()
 
@@ -178,7 +195,7 @@ class Agent:
                 late = 0
 
     async def run_job(self, job: Job, deadline: float | None = None) -> None:
-        """One run of ``job``, its report encoded and queued for every collector. The run is
+        """One run of ``job``, its report encoded and spooled for every collector. The run is
         cut at ``deadline`` (the loop's clock; default: ``job.timeout`` from now): its tick
         plus its timeout, so a run that starts late does not eat into the next tick."""
         ts = time.time()
@@ -189,16 +206,17 @@ class Agent:
         run = await run_exporter(job.exporter, timeout)
         try:
             now = time.time()
+            stats = self.outbox.stats() if self.outbox is not None else None
             batches = (exporter_batch(run, ts, job.interval),
                        batch(AGENT_BATCH, now, self._agent_interval,
-                             self.metrics.families(self.outbox.depths())))
+                             self.metrics.families(stats)))
             report = encode(self.sequence.next(), batches, now)
         except (ValueError, TypeError) as exc:  # a family the wire format cannot carry
             log.error("report not built agent=%s exporter=%s error=%s: %s",
                       self.config.agent_id, job.name, type(exc).__name__, exc)
             return
-        if self.config.collectors:
-            self.outbox.put(report)
+        if self.config.collectors and self.outbox is not None:
+            await self.outbox.put(report)
 
 
 async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:

@@ -1,8 +1,9 @@
 """Delivering reports to one collector: in order, with retries, exponential backoff and jitter.
 
-One :class:`Shipper` per collector takes the oldest report from its
-:class:`~agent.outbox.Delivery` and POSTs it to ``<url>/api/v1/push`` through the process's
-one ``aiohttp.ClientSession``::
+One :class:`Shipper` per collector takes the next report from its
+:class:`~agent.outbox.Delivery` (the spool's order: the newest first, then the backlog oldest
+first, paced; see :mod:`agent.spool_cursor`) and POSTs it to ``<url>/api/v1/push`` through
+the process's one ``aiohttp.ClientSession``::
 
     Authorization: Bearer <token>      Content-Type: application/x-netmon-report+json; version=1
     Content-Encoding: gzip             (body: netmon.wire.encode_report's bytes)
@@ -15,7 +16,7 @@ network error, timeout, 408         retried (reasons ``connection``, ``timeout``
 429, 5xx                            retried, no sooner than ``Retry-After`` (up to the backoff
                                     cap) (``throttled``, ``server_error``)
 401, 403                            retried: the token or the inventory is wrong, and fixing
-                                    it on the collector (``/-/reload``) makes the queued
+                                    it on the collector (``/-/reload``) makes the spooled
                                     reports deliverable without restarting the agent
                                     (``unauthorized``)
 2xx without the right ack           retried: only an ack is a delivery; the collector
@@ -28,8 +29,10 @@ any other status (400, 413, 3xx)    the report is dropped: the collector refused
 Backoff is "full jitter": before retry ``n`` the shipper sleeps a uniform random time in
 ``[0, min(backoff_max, backoff_base * 2**(n-1))]``, so agents that lost a collector together
 do not come back in step. ``retries`` (default unlimited) drops a report after that many
-failed retries. Trouble is logged once per episode: the first failure (with the collector's
-own error message for a rejection) and the recovery, with how many attempts failed between.
+failed retries; a report the spool dropped meanwhile (a bound reached) is given up before the
+next retry, and counted by the spool. Trouble is logged once per episode: the first failure
+(with the collector's own error message for a rejection) and the recovery, with how many
+attempts failed between.
 """
 
 from __future__ import annotations
@@ -135,7 +138,7 @@ def classify(status: int, body: bytes, seq: int, retry_after: str | None = None)
 
 
 class Shipper:
-    """Delivers one collector's reports, oldest first, until cancelled."""
+    """Delivers one collector's reports, one at a time, until cancelled."""
 
     def __init__(self, collector: CollectorConfig, delivery: Delivery,
                  session: aiohttp.ClientSession, token: Secret, shipping: ShippingConfig,
@@ -160,8 +163,8 @@ class Shipper:
     async def run(self) -> None:
         while True:
             report = await self.delivery.next()
-            await self.deliver(report)
-            self.delivery.done(report)
+            delivered = await self.deliver(report)
+            await self.delivery.done(report, delivered)
 
     async def deliver(self, report: EncodedReport) -> bool:
         """Push one report until it is acknowledged (True) or given up (False)."""
@@ -179,6 +182,10 @@ class Shipper:
                 self.metrics.failure(name, exc.reason)
                 self._failed(report, exc)
                 retries += 1
+                if not self.delivery.kept(report):
+                    log.debug("report dropped by the spool while it was being sent, given up "
+                              "agent=%s collector=%s seq=%d", self.agent_id, name, report.seq)
+                    return False
                 if self.shipping.retries is not None and retries > self.shipping.retries:
                     self.metrics.drop(name, "retries")
                     log.warning("report dropped after %d retries agent=%s collector=%s seq=%d "

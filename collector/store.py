@@ -31,6 +31,7 @@ The store runs on the event loop only: no locks. Identity comes from the invento
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 from collections.abc import Iterable
@@ -71,9 +72,57 @@ class StoredBatch:
 
 
 @dataclass(slots=True)
+class SeqWindow:
+    """Which report numbers of an agent were accepted, exactly, in any order: agents send the
+    newest report first and then their backlog, oldest first, so numbers arrive out of order.
+
+    Held as sorted, disjoint ranges of numbers seen: live reports extend one range, a backlog
+    being delivered grows another toward it, so an agent costs a few ranges however long its
+    outage was. Bounded: past ``limit`` ranges (a pathological order), the two lowest merge,
+    and a number in their gap is then taken as a duplicate, never counted twice.
+    """
+
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)   # inclusive
+    limit: int = 1_000
+
+    def seen(self, seq: int) -> bool:
+        i = bisect.bisect_right(self.starts, seq) - 1
+        return i >= 0 and seq <= self.ends[i]
+
+    def add(self, seq: int) -> None:
+        if self.seen(seq):
+            return
+        i = bisect.bisect_right(self.starts, seq)      # ranges[:i] start at or below seq
+        joins_left = i > 0 and self.ends[i - 1] == seq - 1
+        joins_right = i < len(self.starts) and self.starts[i] == seq + 1
+        if joins_left and joins_right:
+            self.ends[i - 1] = self.ends[i]
+            del self.starts[i], self.ends[i]
+        elif joins_left:
+            self.ends[i - 1] = seq
+        elif joins_right:
+            self.starts[i] = seq
+        else:
+            self.starts.insert(i, seq)
+            self.ends.insert(i, seq)
+            if len(self.starts) > self.limit:
+                self.ends[0] = self.ends[1]
+                del self.starts[1], self.ends[1]
+
+    def restart(self, seq: int) -> None:
+        """The agent's numbering started again (a new spool): forget the old numbers."""
+        self.starts, self.ends = [seq], [seq]
+
+    @property
+    def last(self) -> int | None:
+        return self.ends[-1] if self.ends else None
+
+
+@dataclass(slots=True)
 class AgentState:
     ident: IdentityLabels
-    last_seq: int | None = None
+    seqs: SeqWindow = field(default_factory=SeqWindow)
     newest_ts: float = -math.inf
     last_report: float | None = None       # monotonic
     last_report_wall: float | None = None
@@ -137,9 +186,9 @@ class Store:
     # --- ingest ------------------------------------------------------------------------------
 
     def is_duplicate(self, agent_id: str, seq: int, newest_ts: float) -> bool:
+        """A report already accepted: its number was seen, and it brings nothing newer."""
         state = self.agents[agent_id]
-        return (state.last_seq is not None and seq <= state.last_seq
-                and newest_ts <= state.newest_ts)
+        return state.seqs.seen(seq) and newest_ts <= state.newest_ts
 
     def late(self, agent_id: str, report: PreparedReport, wall: float) -> frozenset[int]:
         """Indexes of the report's late batches (``wall``: the collector's Unix time)."""
@@ -160,10 +209,11 @@ class Store:
         if self.is_duplicate(agent_id, report.seq, report.newest_ts):
             state.reports["duplicate"] += 1
             return Commit(Outcome.DUPLICATE, report.seq)
-        if state.last_seq is not None and report.seq <= state.last_seq:
-            log.warning("agent restarted its sequence (seq not above the last, newer data) "
-                        "agent=%s site=%s seq=%d last_seq=%d", agent_id,
-                        state.ident.identity.site, report.seq, state.last_seq)
+        restarted = state.seqs.seen(report.seq)
+        if restarted:
+            log.warning("agent restarted its sequence (a number already seen, newer data) "
+                        "agent=%s site=%s seq=%d last_seq=%s", agent_id,
+                        state.ident.identity.site, report.seq, state.seqs.last)
         now = self.clock.monotonic()
         samples = conflicts = duplicates = late_samples = 0
         for index, batch in enumerate(report.batches):
@@ -186,7 +236,10 @@ class Store:
             state.batches[batch.exporter] = StoredBatch(
                 batch, tuple(kept), now, now + self.staleness * batch.interval)
             self.samples += sum(f.samples for f in kept)
-        state.last_seq = report.seq
+        if restarted:
+            state.seqs.restart(report.seq)
+        else:
+            state.seqs.add(report.seq)
         state.newest_ts = max(state.newest_ts, report.newest_ts)
         state.last_report = now
         state.last_report_wall = self.clock.wall()

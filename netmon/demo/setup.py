@@ -83,8 +83,9 @@ def prepare(workdir: Path, wards: int, interval: float, listen: str,
     primary = next(dc.site for dc in inventory.data_centres if dc.name == "primary")
     host = next(agent for agent in inventory.agents if agent.site == primary)
     host_agent = workdir / "agents" / f"{host.id}.yml"
-    host_agent.write_text(_host_agent_yaml(host.id, tokens.file(host.id), listen, interval),
-                          encoding="utf-8")
+    (workdir / "spool").mkdir(exist_ok=True)  # each agent its own spool file
+    host_agent.write_text(_host_agent_yaml(host.id, tokens.file(host.id), listen, interval,
+                                           workdir / "spool"), encoding="utf-8")
     wan_dir = workdir / "wan"
     write_routers([w.router for w in ward_agents], wan_dir)
     auths = "auths:\n" + "".join(
@@ -109,6 +110,7 @@ def write_agent_configs(files: DemoFiles, snmp_port: int) -> None:
 
 def _ward_agent_yaml(files: DemoFiles, ward: WardAgent, token: Path, interval: float,
                      port: str) -> str:
+    spool = files.workdir / "spool" / f"{ward.agent_id}.db"
     return (
         f"# netmon demo: the agent of {ward.router.ward}, {ward.router.district}\n"
         f"agent_id: {ward.agent_id}\n"
@@ -125,14 +127,17 @@ def _ward_agent_yaml(files: DemoFiles, ward: WardAgent, token: Path, interval: f
         f"      interval: {interval:g}s\n"
         f"      files: [{_yaml_string(str(netmon_modules_path()))}, "
         f"{_yaml_string(str(files.workdir / 'snmp-auths.yml'))}]\n"
-        f"shipping:\n  grace: 2s\n")
+        f"shipping:\n  grace: 2s\n"
+        f"  spool:\n    path: {_yaml_string(str(spool))}\n")
 
 
-def _host_agent_yaml(agent_id: str, token: Path, listen: str, interval: float) -> str:
+def _host_agent_yaml(agent_id: str, token: Path, listen: str, interval: float,
+                     spool_dir: Path) -> str:
     return (
         "# netmon demo: a data-centre host agent (this machine)\n"
         f"agent_id: {agent_id}\n"
         f"token_file: {_yaml_string(str(token))}\n"
         f"collectors:\n  - name: dc-primary\n    url: http://{listen}\n"
         f"exporters:\n  host:\n    interval: {interval:g}s\n"
-        "shipping:\n  grace: 2s\n")
+        "shipping:\n  grace: 2s\n"
+        f"  spool:\n    path: {_yaml_string(str(spool_dir / (agent_id + '.db')))}\n")

@@ -5,6 +5,12 @@ records the report, the headers and when it arrived, and answers as it is told: 
 with ``{"ack": seq}``), an HTTP status (``500``, ``429``, ``400``, ``401``...), ``bad_ack``, or
 ``ok`` after a delay (``slow``). Answers are taken in order from :meth:`Receiver.plan`, then
 :attr:`Receiver.default`. The real collector is tested against the agent end to end elsewhere.
+
+Like the collector, it deduplicates by seq, per token: a report whose seq it has already
+acknowledged is acknowledged again (``"duplicate": true``) and counted once. Unlike the
+collector of today it remembers every seq, not only the highest, because the agent sends the
+newest report before the backlog: :attr:`accepted` is the set of seqs it took, per token,
+and :attr:`duplicates` every resend it dropped.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -37,6 +44,7 @@ class Push:
     """One request as the receiver saw it."""
 
     arrived: float                 # time.monotonic()
+    wall: float                    # time.time(), to compare with the report's own times
     headers: dict[str, str]
     body: bytes
     report: Report | None          # None when it did not decode
@@ -49,6 +57,9 @@ class Receiver:
     port: int = field(default_factory=free_tcp_port)
     default: Answer = OK
     pushes: list[Push] = field(default_factory=list)
+    #: token -> seqs acknowledged (each once), and the pushes that were duplicates of them.
+    accepted: dict[str, set[int]] = field(default_factory=dict)
+    duplicates: list[Push] = field(default_factory=list)
     _plan: collections.deque[Answer] = field(default_factory=collections.deque)
     _runner: web.AppRunner | None = None
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -60,11 +71,23 @@ class Receiver:
     def plan(self, *answers: Answer) -> None:
         self._plan.extend(answers)
 
+    def pushes_accepted(self) -> list[Push]:
+        """Pushes whose report was acknowledged for the first time, in the order they
+        arrived."""
+        dups = {id(p) for p in self.duplicates}
+        return [p for p in self.pushes if p.report is not None and p.answer.status == 200
+                and not p.answer.bad_ack and id(p) not in dups]
+
     @property
     def reports(self) -> list[Report]:
-        """Reports that were acknowledged, in the order they arrived."""
-        return [p.report for p in self.pushes
-                if p.report is not None and p.answer.status == 200 and not p.answer.bad_ack]
+        """Reports that were acknowledged (each once), in the order they arrived."""
+        return [p.report for p in self.pushes_accepted() if p.report is not None]
+
+    def seqs(self, token: str | None = None) -> set[int]:
+        """Every seq acknowledged (for one token, or all of them)."""
+        if token is not None:
+            return set(self.accepted.get(token, set()))
+        return set().union(*self.accepted.values())
 
     async def start(self) -> None:
         app = web.Application()
@@ -95,8 +118,15 @@ class Receiver:
                 await self._arrived.wait()
         return self.pushes
 
+    async def wait_until(self, done: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait until ``done()`` holds, checking after each push."""
+        async with asyncio.timeout(timeout):
+            while not done():
+                self._arrived.clear()
+                await self._arrived.wait()
+
     async def _push(self, request: web.Request) -> web.Response:
-        arrived = time.monotonic()
+        arrived, wall = time.monotonic(), time.time()
         body = await request.read()
         answer = self._plan.popleft() if self._plan else self.default
         try:
@@ -104,7 +134,7 @@ class Receiver:
         except ReportError as exc:
             report = None
             answer = Answer(400, error=str(exc))
-        push = Push(arrived, dict(request.headers), body, report, answer)
+        push = Push(arrived, wall, dict(request.headers), body, report, answer)
         if answer.delay:
             await asyncio.sleep(answer.delay)
         self.pushes.append(push)
@@ -115,4 +145,11 @@ class Receiver:
                                       f"{answer.status}"}, status=answer.status,
                                      headers=headers)
         assert report is not None
-        return web.json_response({"ack": report.seq + 1 if answer.bad_ack else report.seq})
+        if answer.bad_ack:
+            return web.json_response({"ack": report.seq + 1})
+        seen = self.accepted.setdefault(push.headers.get("Authorization", ""), set())
+        if report.seq in seen:
+            self.duplicates.append(push)
+            return web.json_response({"ack": report.seq, "duplicate": True})
+        seen.add(report.seq)
+        return web.json_response({"ack": report.seq, "samples": report.sample_count()})

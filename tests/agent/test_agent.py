@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 from prometheus_client import Metric
 
-from agent.config import AgentConfig, CollectorConfig, HostJobConfig, ShippingConfig
+from agent.config import (
+    AgentConfig,
+    CollectorConfig,
+    HostJobConfig,
+    ShippingConfig,
+    SpoolConfig,
+)
 from agent.config_load import load_agent_config
 from agent.jobs import Job
 from agent.runtime import Agent, new_session, run_agents
@@ -31,7 +37,10 @@ from tests.peers.snmp import SnmpAgent
 AGENT_FAMILIES = {
     "netmon_agent_reports_sent_total", "netmon_agent_reports_failed_total",
     "netmon_agent_report_bytes_total", "netmon_agent_last_success_timestamp_seconds",
-    "netmon_agent_queue_reports", "netmon_agent_exporter_skipped_runs_total",
+    "netmon_agent_spool_backlog_reports", "netmon_agent_exporter_skipped_runs_total",
+    "netmon_agent_spool_reports", "netmon_agent_spool_bytes",
+    "netmon_agent_spool_oldest_age_seconds", "netmon_agent_spool_backlog_age_seconds",
+    "netmon_agent_spool_dropped_samples_total", "netmon_agent_spool_quarantined_total",
 }
 
 
@@ -54,13 +63,15 @@ def value(b: Batch, family: str, **labels: str) -> float:
     raise KeyError(f"{family}{labels} not in batch {b.exporter}")
 
 
-def host_only(receiver_url: str | None, interval: float = 0.1, agent_id: str = "hn-test",
-              token: str = TOKEN, **shipping: float) -> AgentConfig:
+def host_only(receiver_url: str | None, spool: Path, interval: float = 0.1,
+              agent_id: str = "hn-test", token: str = TOKEN, **shipping: float) -> AgentConfig:
     collectors = (CollectorConfig(receiver_url, "dc-primary", 2.0),) if receiver_url else ()
     return AgentConfig(
         agent_id=agent_id, collectors=collectors, token=Secret(token), jitter=0.0,
         host=HostJobConfig(interval=interval),
-        shipping=ShippingConfig(backoff_base=0.02, backoff_max=0.1, **shipping))  # type: ignore[arg-type]
+        shipping=ShippingConfig(backoff_base=0.02, backoff_max=0.1,
+                                spool=SpoolConfig(str(spool / f"{agent_id}.spool.db")),
+                                **shipping))  # type: ignore[arg-type]
 
 
 async def run_for(agent: Agent, seconds: float, timeout: float = 10) -> None:
@@ -83,6 +94,7 @@ async def test_host_router_and_dead_device_each_on_their_own_schedule(
 agent_id: hn-bd-phucxa
 token_file: {token_file}
 collectors: [{{name: dc-primary, url: "{receiver.url}"}}]
+shipping: {{spool: {{path: spool.db}}}}
 jitter: 0
 exporters:
   host: {{interval: 250ms}}
@@ -100,8 +112,8 @@ exporters:
     finally:
         stack.close()
     reports = receiver.reports
-    # One collector, in order: seqs strictly increasing and contiguous (nothing lost).
-    seqs = [r.seq for r in reports]
+    # One collector: seqs contiguous (nothing lost), each once.
+    seqs = sorted(r.seq for r in reports)
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     assert abs(seqs[0] / 1000 - time.time()) < 60
     assert all(p.headers["Authorization"] == f"Bearer {TOKEN}" for p in receiver.pushes)
@@ -128,7 +140,7 @@ exporters:
     assert value(dead[-1], "netmon_snmp_module_error", module="system", kind="deadline") == 1
     assert value(dead[-1], "netmon_exporter_duration_seconds", exporter="snmp:dead") < 0.5
 
-    own = reports[-1].batches[1]
+    own = max(reports, key=lambda r: r.seq).batches[1]
     assert {f.name for f in own.families} >= AGENT_FAMILIES
     assert own.interval == 0.25
     assert value(own, "netmon_agent_reports_sent_total", collector="dc-primary") >= len(
@@ -139,38 +151,42 @@ exporters:
     assert agent.metrics.sent["dc-primary"] == len(reports)
 
 
-async def test_a_dead_collector_delays_no_other(receiver: Receiver) -> None:
+async def test_a_dead_collector_delays_no_other(receiver: Receiver, tmp_path: Path) -> None:
     dead = f"http://127.0.0.1:{free_tcp_port()}"
-    config = host_only(receiver.url, grace=0.3)
+    config = host_only(receiver.url, tmp_path, grace=0.3)
     config = AgentConfig(agent_id=config.agent_id, token=config.token, jitter=0.0,
                          collectors=(*config.collectors, CollectorConfig(dead, "dc-backup")),
                          host=config.host, shipping=config.shipping)
     agent = Agent(config, None)
     await run_for(agent, 1.0)
-    seqs = [r.seq for r in receiver.reports]
+    seqs = sorted(r.seq for r in receiver.reports)
     assert len(seqs) >= 8 and seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     assert agent.metrics.sent["dc-backup"] == 0
     assert agent.metrics.failed["dc-backup", "connection"] >= 3
-    last = receiver.reports[-1].batches[1]
-    assert value(last, "netmon_agent_queue_reports", collector="dc-backup") >= 1
+    last = max(receiver.reports, key=lambda r: r.seq).batches[1]
+    assert value(last, "netmon_agent_spool_backlog_reports", collector="dc-backup") >= 1
     assert value(last, "netmon_agent_reports_failed_total", collector="dc-backup",
                  reason="connection") >= 1
 
 
-async def test_stop_flushes_what_is_queued(receiver: Receiver) -> None:
+async def test_stop_flushes_what_is_spooled(receiver: Receiver, tmp_path: Path) -> None:
     receiver.default = Answer(delay=0.08)   # slower than the agent produces
-    agent = Agent(host_only(receiver.url, interval=0.05, grace=5.0), None)
+    agent = Agent(host_only(receiver.url, tmp_path, interval=0.05, grace=5.0,
+                            catchup_rate=100.0), None)
     started = time.monotonic()
     await run_for(agent, 0.6)
     produced = agent.metrics.runs["host"]
     assert produced >= 8
-    assert [r.seq for r in receiver.reports][-1] == agent.sequence.peek() - 1
+    seqs = sorted(r.seq for r in receiver.reports)
+    assert seqs == list(range(seqs[0], agent.sequence.peek()))  # every one, each once
     assert agent.metrics.sent["dc-primary"] == produced == len(receiver.reports)
     assert time.monotonic() - started < 0.6 + 5.0
 
 
-async def test_stop_gives_up_after_the_grace(caplog: pytest.LogCaptureFixture) -> None:
-    config = host_only(f"http://127.0.0.1:{free_tcp_port()}", interval=0.1, grace=0.3)
+async def test_stop_gives_up_after_the_grace(caplog: pytest.LogCaptureFixture,
+                                             tmp_path: Path) -> None:
+    config = host_only(f"http://127.0.0.1:{free_tcp_port()}", tmp_path, interval=0.1,
+                       grace=0.3)
     agent = Agent(config, None)
     with caplog.at_level(logging.WARNING, "agent.runtime"):
         stop = asyncio.Event()
@@ -183,8 +199,9 @@ async def test_stop_gives_up_after_the_grace(caplog: pytest.LogCaptureFixture) -
     assert any("stopped with undelivered reports" in r.message for r in caplog.records)
 
 
-async def test_many_agents_share_one_session_and_stack(receiver: Receiver) -> None:
-    configs = [host_only(receiver.url, interval=0.2, agent_id=f"hn-ward-{i:03d}",
+async def test_many_agents_share_one_session_and_stack(receiver: Receiver,
+                                                      tmp_path: Path) -> None:
+    configs = [host_only(receiver.url, tmp_path, interval=0.2, agent_id=f"hn-ward-{i:03d}",
                          token=f"token-{i:03d}") for i in range(3)]
     stop = asyncio.Event()
     task = asyncio.create_task(run_agents(configs, stop))
@@ -195,9 +212,10 @@ async def test_many_agents_share_one_session_and_stack(receiver: Receiver) -> No
     assert tokens == {f"Bearer token-{i:03d}" for i in range(3)}
 
 
-async def test_agents_given_a_session_do_not_close_it(receiver: Receiver) -> None:
+async def test_agents_given_a_session_do_not_close_it(receiver: Receiver,
+                                                     tmp_path: Path) -> None:
     async with new_session() as session:
-        await run_for(Agent(host_only(receiver.url), None, session), 0.3)
+        await run_for(Agent(host_only(receiver.url, tmp_path), None, session), 0.3)
         assert not session.closed
 
 
@@ -217,10 +235,12 @@ class Doubled:
         return out
 
 
-async def test_families_sharing_a_name_reach_the_collector_as_one(receiver: Receiver) -> None:
+async def test_families_sharing_a_name_reach_the_collector_as_one(receiver: Receiver,
+                                                                 tmp_path: Path) -> None:
     config = AgentConfig(agent_id="hn-test", collectors=(
         CollectorConfig(receiver.url, "dc-primary"),), token=Secret(TOKEN), jitter=0.0,
-        host=HostJobConfig(enabled=False))
+        host=HostJobConfig(enabled=False),
+        shipping=ShippingConfig(spool=SpoolConfig(str(tmp_path / "spool.db"))))
     agent = Agent(config, None, jobs=[Job(Doubled(), 0.1, 0.1)])
     await run_for(agent, 0.25)
     assert not [p for p in receiver.pushes if p.report is None]  # nothing refused
@@ -257,3 +277,20 @@ exporters:
     assert "ifHCInOctets{" in text and "node_cpu_seconds_total{" in text
     assert 'netmon_agent_exporter_runs_total{exporter="host"} 1' in text
     assert check_metrics(result.exposition).parsed
+
+
+async def test_a_restarted_agent_numbers_on_and_sends_what_it_had_spooled(
+        receiver: Receiver, tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_tcp_port()}"
+    first = Agent(host_only(dead, tmp_path, grace=0.0), None)   # nobody to deliver to
+    await run_for(first, 0.5)
+    spooled = first.sequence.peek()
+    assert not receiver.pushes
+    again = Agent(host_only(receiver.url, tmp_path, grace=2.0, catchup_rate=100.0), None)
+    await run_for(again, 0.5)
+    seqs = sorted(r.seq for r in receiver.reports)
+    # the same spool (the collector's name is the same): the backlog, then the new reports,
+    # numbered on from the last one written
+    assert seqs == list(range(seqs[0], again.sequence.peek()))
+    assert seqs[0] < spooled <= seqs[-1]
+    assert not receiver.duplicates

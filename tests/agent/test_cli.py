@@ -111,7 +111,7 @@ collectors: [{{name: dc-primary, url: "{receiver.url}"}}]
 jitter: 0
 exporters:
   host: {{interval: 200ms}}
-shipping: {{grace: 3s}}
+shipping: {{grace: 3s, spool: {{path: spool.db}}}}
 """, encoding="utf-8")
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "agent", "--config", str(config),
@@ -130,8 +130,8 @@ shipping: {{grace: 3s}}
     assert "agent stopped agent=hn-bd-phucxa" in log
     assert "undelivered" not in log and "Traceback" not in log
     assert "Unclosed" not in log  # the ClientSession was closed
-    seqs = [r.seq for r in receiver.reports]
+    seqs = sorted(r.seq for r in receiver.reports)
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
-    last = receiver.reports[-1].batches[1]
+    last = max(receiver.reports, key=lambda r: r.seq).batches[1]
     sent = next(f for f in last.families if f.name == "netmon_agent_reports_sent_total")
     assert sent.rows[0][0] == len(seqs) - 1  # as counted when the last report was built

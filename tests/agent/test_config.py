@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import AgentConfig, CollectorConfig, HostJobConfig, ShippingConfig
+from agent.config import (
+    AgentConfig,
+    CollectorConfig,
+    HostJobConfig,
+    ShippingConfig,
+    SpoolConfig,
+)
 from agent.config_load import load_agent_config
 from agent.errors import ConfigError, TokenFileError
 from netmon.commands import netmon_modules_path
@@ -43,8 +49,9 @@ shipping:
   retries: 5
   backoff_base: 250ms
   backoff_max: 1m
-  max_queue: 200
+  catchup_rate: 0.5
   grace: 0
+  spool: {path: state/spool.db, max_bytes: 1.5GiB, max_age: 72h}
 """
 
 
@@ -82,8 +89,9 @@ def test_full_config(tmp_path: Path) -> None:
     assert switch.interval == 90.0 and switch.run_timeout == 45.5
     assert switch.limits.max_varbinds == 5000
     assert router.snmp is switch.snmp  # one module file, loaded once
-    assert config.shipping == ShippingConfig(retries=5, backoff_base=0.25, backoff_max=60.0,
-                                             max_queue=200, grace=0.0)
+    assert config.shipping == ShippingConfig(
+        retries=5, backoff_base=0.25, backoff_max=60.0, catchup_rate=0.5, grace=0.0,
+        spool=SpoolConfig(str(tmp_path / "state" / "spool.db"), int(1.5 * 2**30), 72 * 3600.0))
     assert config.exporter_names == ["host", "snmp:10.1.2.3", "snmp:hn-bd-phucxa-sw1"]
 
 
@@ -92,7 +100,9 @@ def test_minimal_config_takes_the_defaults(tmp_path: Path) -> None:
     assert config == AgentConfig(agent_id="dc1-host-07", source=str(tmp_path / "agent.yml"))
     assert config.host == HostJobConfig(enabled=True, interval=15.0)
     assert config.shipping == ShippingConfig(retries=None, backoff_base=1.0, backoff_max=30.0,
-                                             max_queue=1000, grace=5.0)
+                                             catchup_rate=1.0, grace=5.0)
+    assert config.shipping.spool == SpoolConfig("/var/lib/netmon/agent/spool.db",
+                                                128 * 2**20, 48 * 3600.0)
     assert config.jitter == 1.0
 
 
@@ -128,7 +138,8 @@ REFUSALS = [
      "unknown key 'procfs_path'"),
     ("agent_id: a\nexporters:\n  snmp:\n    - target: 10.0.0.1\n      modules: [if_mib]\n"
      "      community: public\n", 6, "unknown key 'community'"),
-    ("agent_id: a\nshipping:\n  max_queu: 10\n", 3, "unknown key 'max_queu'"),
+    ("agent_id: a\nshipping:\n  max_queue: 10\n", 3, "unknown key 'max_queue'"),
+    ("agent_id: a\nshipping:\n  spool:\n    maxbytes: 1GB\n", 4, "unknown key 'maxbytes'"),
     ("agent_id: a\nagent_id: b\n", 2, "set twice"),
     ("token_file: agent.token\n", 1, "missing required key 'agent_id'"),
     ("agent_id: a\ncollectors:\n  - name: x\n", 3, "missing required key 'url'"),
@@ -166,7 +177,12 @@ REFUSALS = [
      4, "only udp:// is supported"),
     ("agent_id: a\nexporters:\n  snmp:\n    - target: 10.0.0.1\n      modules: [if_mib]\n"
      "      files: [nowhere.yml]\n", 6, "no such SNMP module file"),
-    ("agent_id: a\nshipping:\n  max_queue: 0\n", 3, "max_queue must be between 1"),
+    ("agent_id: a\nshipping:\n  catchup_rate: 0\n", 3, "catchup_rate must be above zero"),
+    ("agent_id: a\nshipping:\n  spool:\n    max_bytes: 10 parsecs\n", 4, "is not a size"),
+    ("agent_id: a\nshipping:\n  spool:\n    max_bytes: 64kB\n", 4,
+     "max_bytes must be at least 1MiB"),
+    ("agent_id: a\nshipping:\n  spool:\n    max_age: 2 days\n", 4, "not a duration"),
+    ("agent_id: a\nshipping:\n  spool:\n    path: ''\n", 4, "path is empty"),
     ("agent_id: a\nshipping:\n  backoff_base: 10s\n  backoff_max: 1s\n", 4,
      "backoff_max (1s) is shorter than backoff_base (10s)"),
     ("agent_id: a\nexporters: [host]\n", 2, "expected a mapping"),

@@ -6,7 +6,8 @@ import math
 
 from prometheus_client import Metric
 
-from agent.metrics import DROP_REASONS, FAILURE_REASONS, AgentMetrics
+from agent.metrics import DROP_REASONS, FAILURE_REASONS, SPOOL_DROP_REASONS, AgentMetrics
+from agent.outbox import SpoolStats
 from agent.report import SequenceCounter, encode, exporter_batch, merge_families
 from exporters.exposition import render
 from exporters.harness import ExporterRun
@@ -63,17 +64,35 @@ def test_sequence_numbers_increase_and_survive_a_restart() -> None:
 
 def test_agent_metrics_start_at_zero_for_every_label() -> None:
     metrics = AgentMetrics(["dc-primary", "dc-backup"], ["host", "snmp:r1"])
-    families = {f.name: f for f in metrics.families({"dc-primary": 3})}
+    stats = SpoolStats(reports=3, bytes=16_200, oldest_age=45.0, backlog={"dc-primary": 3},
+                       backlog_age={"dc-primary": 45.0})
+    families = {f.name: f for f in metrics.families(stats)}
     assert set(families) == {
         "netmon_agent_build_info", "netmon_agent_exporter_runs_total",
         "netmon_agent_exporter_skipped_runs_total", "netmon_agent_reports_sent_total",
         "netmon_agent_report_bytes_total", "netmon_agent_last_success_timestamp_seconds",
         "netmon_agent_reports_failed_total", "netmon_agent_reports_dropped_total",
-        "netmon_agent_queue_reports"}
+        "netmon_agent_spool_dropped_samples_total", "netmon_agent_spool_quarantined_total",
+        "netmon_agent_spool_reports", "netmon_agent_spool_bytes",
+        "netmon_agent_spool_oldest_age_seconds", "netmon_agent_spool_backlog_reports",
+        "netmon_agent_spool_backlog_age_seconds"}
     failed = families["netmon_agent_reports_failed_total"].samples
     assert len(failed) == 2 * len(FAILURE_REASONS) and all(s.value == 0 for s in failed)
     assert len(families["netmon_agent_reports_dropped_total"].samples) == 2 * len(DROP_REASONS)
-    queue = {s.labels["collector"]: s.value
-             for s in families["netmon_agent_queue_reports"].samples}
-    assert queue == {"dc-primary": 3.0, "dc-backup": 0.0}
+    samples = families["netmon_agent_spool_dropped_samples_total"].samples
+    assert len(samples) == 2 * len(SPOOL_DROP_REASONS) and all(s.value == 0 for s in samples)
+    backlog = {s.labels["collector"]: s.value
+               for s in families["netmon_agent_spool_backlog_reports"].samples}
+    assert backlog == {"dc-primary": 3.0, "dc-backup": 0.0}
+    assert families["netmon_agent_spool_bytes"].samples[0].value == 16_200
     assert families["netmon_agent_reports_sent_total"].type == "counter"
+    assert families["netmon_agent_spool_quarantined_total"].type == "counter"
+    # without a spool (--once), no spool gauges
+    assert "netmon_agent_spool_bytes" not in {f.name for f in metrics.families(None)}
+
+
+def test_a_spool_drop_counts_reports_and_samples() -> None:
+    metrics = AgentMetrics(["dc-primary"], ["host"])
+    metrics.spool_drop("dc-primary", "max_bytes", 2, 2060)
+    assert metrics.dropped["dc-primary", "max_bytes"] == 2
+    assert metrics.dropped_samples["dc-primary", "max_bytes"] == 2060

@@ -1,4 +1,5 @@
-"""The shipper over real HTTP: headers, acks, retries with backoff, drops, order, the queue."""
+"""The shipper over real HTTP, reading a real spool: headers, acks, retries with backoff,
+drops, the order of delivery after an outage, the catch-up pace."""
 
 from __future__ import annotations
 
@@ -9,24 +10,26 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import pytest
 from prometheus_client import Metric
 
-from agent.config import CollectorConfig, ShippingConfig
+from agent.config import CollectorConfig, ShippingConfig, SpoolConfig
 from agent.errors import RejectedError, RetryableError
 from agent.metrics import AgentMetrics
-from agent.outbox import ReportQueue
 from agent.report import EncodedReport, encode
 from agent.shipper import Shipper, backoff_delay, classify
+from agent.spool import Spool
 from exporters.secrets import Secret
 from netmon.wire import CONTENT_TYPE, batch
+from tests.agent.checks import assert_paced
 from tests.agent.conftest import TOKEN
 from tests.agent.receiver import OK, Answer, Receiver
 from tests.peers.process import free_tcp_port
 
-FAST = ShippingConfig(backoff_base=0.02, backoff_max=0.1)
+FAST = ShippingConfig(backoff_base=0.02, backoff_max=0.1, catchup_rate=1000.0)
 
 
 def report(seq: int) -> EncodedReport:
@@ -37,31 +40,41 @@ def report(seq: int) -> EncodedReport:
 
 @dataclass
 class Rig:
-    queue: ReportQueue
+    spool: Spool
     metrics: AgentMetrics
     shipper: Shipper
 
+    async def put(self, *reports: EncodedReport) -> None:
+        for item in reports:
+            await self.spool.put(item)
+
 
 @asynccontextmanager
-async def shipping(url: str, config: ShippingConfig = FAST, timeout: float = 5.0,
-                   max_queue: int = 100) -> AsyncIterator[Rig]:
+async def shipping(url: str, spool_dir: Path, config: ShippingConfig = FAST,
+                   timeout: float = 5.0) -> AsyncIterator[Rig]:
     collector = CollectorConfig(url, "dc-primary", timeout)
     metrics = AgentMetrics([collector.name], ["host"])
-    queue = ReportQueue(collector.name, max_queue, lambda c, n: metrics.drop(c, "queue_full", n))
-    async with aiohttp.ClientSession() as session:
-        shipper = Shipper(collector, queue, session, Secret(TOKEN), config, metrics,
-                          agent_id="hn-bd-phucxa", rng=random.Random(7))
-        task = asyncio.create_task(shipper.run())
-        try:
-            yield Rig(queue, metrics, shipper)
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    spool = await Spool.open(SpoolConfig(str(spool_dir / "spool.db")), [collector.name],
+                             catchup_rate=config.catchup_rate, metrics=metrics,
+                             agent_id="hn-bd-phucxa")
+    try:
+        async with aiohttp.ClientSession() as session:
+            shipper = Shipper(collector, spool.delivery(collector.name), session,
+                              Secret(TOKEN), config, metrics, agent_id="hn-bd-phucxa",
+                              rng=random.Random(7))
+            task = asyncio.create_task(shipper.run())
+            try:
+                yield Rig(spool, metrics, shipper)
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+    finally:
+        await spool.close()
 
 
 async def settled(rig: Rig) -> None:
-    """Wait until every queued report is done (acknowledged or given up)."""
-    await asyncio.wait_for(rig.queue.wait_idle(), 10)
+    """Wait until every spooled report is done (acknowledged or given up)."""
+    await asyncio.wait_for(rig.spool.wait_idle(), 10)
 
 
 # --- pure ---------------------------------------------------------------------------------
@@ -106,43 +119,15 @@ def test_what_each_answer_means(status: int, body: bytes, error: type[Exception]
         assert "batches[0].families[3].name: bad" in str(info.value)
 
 
-def test_queue_drops_the_oldest_and_logs_once_per_episode(
-        caplog: pytest.LogCaptureFixture) -> None:
-    dropped: list[int] = []
-    queue = ReportQueue("dc-primary", 3, lambda c, n: dropped.append(n), "hn-bd-phucxa")
-    with caplog.at_level(logging.WARNING, "agent.outbox"):
-        for seq in range(1, 8):
-            queue.put(report(seq))
-    assert len(queue) == 3 and sum(dropped) == 4
-    assert [r.seq for r in queue._waiting] == [5, 6, 7]
-    assert [r.message for r in caplog.records].count(caplog.records[0].message) == 1
-    assert "first_dropped_seq=1" in caplog.records[0].message
-    assert len(caplog.records) == 1
-
-
-async def test_queue_room_again_ends_the_episode(caplog: pytest.LogCaptureFixture) -> None:
-    queue = ReportQueue("dc-primary", 2, lambda c, n: None, "hn-bd-phucxa")
-    with caplog.at_level(logging.WARNING, "agent.outbox"):
-        for seq in range(1, 5):
-            queue.put(report(seq))
-        head = await queue.next()
-        assert head.seq == 3
-        queue.done(head)
-        queue.put(report(5))
-    assert [r.message.split(" agent=")[0] for r in caplog.records] == [
-        "report queue full, dropping the oldest reports", "report queue has room again"]
-    assert "dropped=2" in caplog.records[1].message
-
-
 # --- over HTTP ------------------------------------------------------------------------------
 
 
-async def test_delivers_in_order_with_the_wire_headers(receiver: Receiver) -> None:
-    async with shipping(receiver.url) as rig:
+async def test_delivers_with_the_wire_headers(receiver: Receiver, tmp_path: Path) -> None:
+    async with shipping(receiver.url, tmp_path) as rig:
         sent = [report(seq) for seq in (1000, 1001, 1002)]
         for item in sent:
-            rig.queue.put(item)
-        await settled(rig)
+            await rig.put(item)
+            await settled(rig)
         reports = receiver.reports
     assert [r.seq for r in reports] == [1000, 1001, 1002]
     push = receiver.pushes[0]
@@ -159,10 +144,10 @@ async def test_delivers_in_order_with_the_wire_headers(receiver: Receiver) -> No
     assert not any(rig.metrics.failed.values()) and not any(rig.metrics.dropped.values())
 
 
-async def test_retries_with_backoff_then_succeeds(receiver: Receiver) -> None:
+async def test_retries_with_backoff_then_succeeds(receiver: Receiver, tmp_path: Path) -> None:
     receiver.plan(Answer(500), Answer(503), Answer(429), Answer(401), OK)
-    async with shipping(receiver.url) as rig:
-        rig.queue.put(report(7))
+    async with shipping(receiver.url, tmp_path) as rig:
+        await rig.put(report(7))
         await settled(rig)
     assert [p.answer.status for p in receiver.pushes] == [500, 503, 429, 401, 200]
     assert {p.report.seq for p in receiver.pushes if p.report} == {7}
@@ -177,24 +162,25 @@ async def test_retries_with_backoff_then_succeeds(receiver: Receiver) -> None:
     assert all(gap <= 0.1 + 0.05 for gap in gaps), gaps  # within the backoff cap
 
 
-async def test_retry_after_is_honoured(receiver: Receiver) -> None:
+async def test_retry_after_is_honoured(receiver: Receiver, tmp_path: Path) -> None:
     receiver.plan(Answer(429, retry_after="0.3"), OK)
-    async with shipping(receiver.url, ShippingConfig(backoff_base=0.01, backoff_max=1.0)) as rig:
-        rig.queue.put(report(1))
+    async with shipping(receiver.url, tmp_path,
+                        ShippingConfig(backoff_base=0.01, backoff_max=1.0)) as rig:
+        await rig.put(report(1))
         await settled(rig)
     first, second = receiver.pushes
     assert second.arrived - first.arrived >= 0.3
 
 
 async def test_rejected_reports_are_dropped_and_logged_once(
-        receiver: Receiver, caplog: pytest.LogCaptureFixture) -> None:
+        receiver: Receiver, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     receiver.plan(Answer(400, error="batches[0].families[0].name: 'x-y' is not a valid metric "
                          "name"), Answer(422), OK)
     with caplog.at_level(logging.DEBUG, "agent.shipper"):
-        async with shipping(receiver.url) as rig:
+        async with shipping(receiver.url, tmp_path) as rig:
             for seq in (1, 2, 3):
-                rig.queue.put(report(seq))
-            await settled(rig)
+                await rig.put(report(seq))
+                await settled(rig)
     assert len(receiver.pushes) == 3  # no retry of a rejected report
     assert [r.seq for r in receiver.reports] == [3]
     assert rig.metrics.dropped["dc-primary", "rejected"] == 2
@@ -208,31 +194,34 @@ async def test_rejected_reports_are_dropped_and_logged_once(
     assert TOKEN not in caplog.text
 
 
-async def test_an_answer_without_the_ack_is_not_a_delivery(receiver: Receiver) -> None:
+async def test_an_answer_without_the_ack_is_not_a_delivery(receiver: Receiver,
+                                                           tmp_path: Path) -> None:
     receiver.plan(Answer(bad_ack=True), OK)
-    async with shipping(receiver.url) as rig:
-        rig.queue.put(report(5))
+    async with shipping(receiver.url, tmp_path) as rig:
+        await rig.put(report(5))
         await settled(rig)
     assert len(receiver.pushes) == 2
     assert rig.metrics.failed["dc-primary", "bad_answer"] == 1
     assert rig.metrics.sent["dc-primary"] == 1
 
 
-async def test_a_slow_collector_times_out_and_is_retried(receiver: Receiver) -> None:
+async def test_a_slow_collector_times_out_and_is_retried(receiver: Receiver,
+                                                          tmp_path: Path) -> None:
     receiver.plan(Answer(delay=0.6), OK)
-    async with shipping(receiver.url, timeout=0.2) as rig:
-        rig.queue.put(report(5))
+    async with shipping(receiver.url, tmp_path, timeout=0.2) as rig:
+        await rig.put(report(5))
         await settled(rig)
     assert rig.metrics.failed["dc-primary", "timeout"] == 1
     assert rig.metrics.sent["dc-primary"] == 1
 
 
-async def test_a_dead_collector_with_a_retry_limit(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_dead_collector_with_a_retry_limit(tmp_path: Path,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
     url = f"http://127.0.0.1:{free_tcp_port()}"  # nothing listens there
     config = ShippingConfig(retries=2, backoff_base=0.01, backoff_max=0.02)
     with caplog.at_level(logging.WARNING, "agent.shipper"):
-        async with shipping(url, config) as rig:
-            rig.queue.put(report(1))
+        async with shipping(url, tmp_path, config) as rig:
+            await rig.put(report(1))
             await settled(rig)
     assert rig.metrics.failed["dc-primary", "connection"] == 3  # the try and two retries
     assert rig.metrics.dropped["dc-primary", "retries"] == 1
@@ -241,16 +230,22 @@ async def test_a_dead_collector_with_a_retry_limit(caplog: pytest.LogCaptureFixt
     assert any("dropped after 2 retries" in m for m in messages)
 
 
-async def test_order_is_kept_through_an_outage(receiver: Receiver) -> None:
+async def test_after_an_outage_the_newest_goes_first_then_the_backlog_paced(
+        receiver: Receiver, tmp_path: Path) -> None:
     receiver.default = Answer(503)
-    async with shipping(receiver.url) as rig:
-        for seq in range(1, 6):
-            rig.queue.put(report(seq))
+    config = ShippingConfig(backoff_base=0.02, backoff_max=0.05, catchup_rate=10.0)
+    async with shipping(receiver.url, tmp_path, config) as rig:
+        await rig.put(*(report(seq) for seq in range(1, 11)))
         await receiver.wait_pushes(3)
-        assert len(rig.queue) == 5
-        receiver.default = OK
+        assert rig.spool.depths() == {"dc-primary": 10}
+        receiver.default = OK                     # the collector is back
+        await receiver.wait_for(5)                # 1, 10, and a burst of the backlog
+        await rig.put(report(11))                 # live data during the catch-up
         await settled(rig)
-        reports = receiver.reports
-    assert [r.seq for r in reports] == [1, 2, 3, 4, 5]
-    assert rig.metrics.sent["dc-primary"] == 5
+    accepted = receiver.pushes_accepted()
+    # 1 was in flight; then the newest; then the backlog, oldest first, with 11 ahead of it
+    assert [p.report.seq for p in accepted if p.report] == [1, 10, 2, 3, 4, 11, 5, 6, 7, 8, 9]
+    backlog = [p.arrived for p in accepted if p.report and 2 <= p.report.seq <= 9]
+    assert_paced(backlog, 10.0)                   # 3 at once, then 10 a second at most
+    assert rig.metrics.sent["dc-primary"] == 11
     assert rig.metrics.failed["dc-primary", "server_error"] >= 3

@@ -244,7 +244,7 @@ async def test_a_failing_spool_answers_503_and_stores_nothing(make_collector: Ma
         response = await collector.push(late)
         assert response.status == 503
         assert "remote_write spool" in (await response.json())["error"]
-        assert collector.store.agents[AGENT].last_seq == 1      # the agent will resend
+        assert collector.store.agents[AGENT].seqs.last == 1     # the agent will resend
         assert await metric(collector, "netmon_collector_late_samples_total") == 0
 
 

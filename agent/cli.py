@@ -71,7 +71,10 @@ def run(args: argparse.Namespace) -> int:
     if not config.exporter_names:
         return _fail(f"{args.config}: no exporter to run (the host exporter is disabled and no "
                      "SNMP target is set)")
-    return asyncio.run(_serve(config))
+    try:
+        return asyncio.run(_serve(config))
+    except ConfigError as exc:  # the spool: unusable path, in use by another agent, ...
+        return _fail(str(exc))
 
 
 async def _once(config: AgentConfig) -> int:

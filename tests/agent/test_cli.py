@@ -100,6 +100,23 @@ def test_check_config(tmp_path: Path) -> None:
     assert b"OK: agent hn-bd-phucxa, exporters host, collectors dc-primary" in proc.stdout
 
 
+def test_an_unusable_spool_exits_2_with_its_path(tmp_path: Path) -> None:
+    token = tmp_path / "agent.token"
+    token.write_text(TOKEN)
+    token.chmod(0o600)
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the spool's directory should be")
+    config = tmp_path / "agent.yml"
+    config.write_text("agent_id: hn-bd-phucxa\ntoken_file: agent.token\n"
+                      "collectors: [{name: dc-primary, url: 'http://127.0.0.1:9'}]\n"
+                      f"shipping: {{spool: {{path: '{blocker}/spool.db'}}}}\n",
+                      encoding="utf-8")
+    proc = agent("--config", str(config))
+    assert proc.returncode == 2
+    assert f"spool {blocker}/spool.db".encode() in proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 async def test_signal_stops_cleanly_after_flushing(receiver: Receiver, token_file: Path,
                                                    tmp_path: Path, sig: signal.Signals) -> None:

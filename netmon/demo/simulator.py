@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -60,7 +61,10 @@ def simulated_router(community: str = "ward-router-live", data_dir: Path = DATA_
     """snmpsim serving every ``.snmprec`` of ``data_dir`` on a free loopback port; ready once
     ``community`` answers. ``cache_dir`` keeps snmpsim's index between runs (indexing takes
     about 0.2 s per router)."""
-    exe = shutil.which("snmpsim-command-responder")
+    # Beside this interpreter first: a virtualenv's scripts are there even when it is not
+    # activated (its bin/ is not on PATH).
+    exe = shutil.which("snmpsim-command-responder", path=str(Path(sys.executable).parent)) \
+        or shutil.which("snmpsim-command-responder")
     if exe is None:
         raise SimulatorError("snmpsim is not installed: pip install 'netmon[demo]'")
     port = _free_udp_port()

@@ -20,6 +20,7 @@ import pytest
 from netmon.demo.processes import Children
 from netmon.demo.setup import DemoFiles, prepare, write_agent_configs
 from netmon.demo.simulator import simulated_router
+from netmon.demo.system import netmon_system
 from tests.peers.process import free_tcp_port
 from tests.peers.prometheus import Prometheus, prometheus
 
@@ -40,18 +41,6 @@ class System:
             return str(r.read().decode())
 
 
-def _wait_ready(url: str, children: Children, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert not children.dead(), children.dead()
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} not ready after {timeout}s")
-
-
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     workdir = tmp_path_factory.mktemp("e2e")
@@ -60,15 +49,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     with simulated_router(files.ward_agents[-1].router.community, files.wan_dir,
                           workdir / "snmpsim-cache") as wan:
         write_agent_configs(files, wan.port)
-        import sys
-        netmon = [sys.executable, "-m", "netmon", "--log.level=warn"]
-        with Children(workdir / "logs") as children:
-            children.start("collector", [*netmon, "collector", "--config",
-                                         str(files.collector_config)])
-            _wait_ready(f"{files.collector_url}/-/ready", children)
-            children.start("ward-agents", [sys.executable, "-m", "netmon.demo.ward_agents",
-                                           *(str(w.config) for w in files.ward_agents)])
-            children.start("host-agent", [*netmon, "agent", "--config", str(files.host_agent)])
+        with netmon_system(files) as children:
             config = f"""
 global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}
 scrape_configs:

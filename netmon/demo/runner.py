@@ -20,6 +20,7 @@ from pathlib import Path
 from netmon.demo.processes import Children
 from netmon.demo.setup import DemoFiles, default_workdir, prepare, write_agent_configs
 from netmon.demo.simulator import SimulatorError, simulated_router
+from netmon.demo.system import SystemStartError, netmon_system
 
 _UP = re.compile(r'^netmon_agent_up\{[^}]*agent="([^"]*)"[^}]*role="([^"]*)"[^}]*\} (\S+)$',
                  re.MULTILINE)
@@ -99,27 +100,18 @@ def run(wards: int = 12, interval: float = 15.0, listen: str = "127.0.0.1:9750",
 
 def _run_system(files: DemoFiles, wan_port: int, interval: float, duration: float | None,
                 once: bool) -> int:
-    netmon = [sys.executable, "-m", "netmon", "--log.level=warn"]
-    with Children(files.workdir / "logs") as children:
-        children.start("collector", [*netmon, "collector", "--config",
-                                     str(files.collector_config)])
-        deadline = time.monotonic() + 30
-        while _get(f"{files.collector_url}/-/ready", timeout=1) is None:
-            if children.dead() or time.monotonic() > deadline:
-                print("netmon demo: the collector did not start:\n" + "\n".join(children.dead()),
-                      file=sys.stderr)
-                return 1
-            time.sleep(0.2)
-        children.start("ward-agents", [sys.executable, "-m", "netmon.demo.ward_agents",
-                                       *(str(w.config) for w in files.ward_agents)])
-        children.start("host-agent", [*netmon, "agent", "--config", str(files.host_agent)])
-        print(_urls(files, wan_port), flush=True)
-        if once:
-            # The first poll of each router comes within one interval (phases are spread
-            # over it); a big simulated WAN also needs snmpsim's time (~0.15 CPU-s a router).
-            timeout = 2 * interval + 30 + 0.2 * len(files.ward_agents)
-            return _wait_for_everyone(files, children, timeout=timeout)
-        return _watch(files, children, interval, duration)
+    try:
+        with netmon_system(files) as children:
+            print(_urls(files, wan_port), flush=True)
+            if once:
+                # The first poll of each router comes within one interval (phases are spread
+                # over it); a big simulated WAN also needs snmpsim's time (~0.15 CPU-s a router).
+                timeout = 2 * interval + 30 + 0.2 * len(files.ward_agents)
+                return _wait_for_everyone(files, children, timeout=timeout)
+            return _watch(files, children, interval, duration)
+    except SystemStartError as exc:
+        print(f"netmon demo: {exc}", file=sys.stderr)
+        return 1
 
 
 def _wait_for_everyone(files: DemoFiles, children: Children, timeout: float) -> int:

@@ -21,7 +21,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -32,12 +31,11 @@ from typing import Any
 
 import pytest
 
-import agent.config as agent_config
 from mixin.build import MIXIN_DIR, render
 from mixin.generate.config import load_config
-from netmon.demo.processes import Children
 from netmon.demo.setup import DemoFiles, WardAgent, prepare, write_agent_configs
 from netmon.demo.simulator import SimulatedRouter, simulated_router
+from netmon.demo.system import netmon_system
 from tests.mixin.alertmanager_peer import Alertmanager, Webhook, alertmanager, webhook_receiver
 from tests.peers.process import free_tcp_port
 from tests.peers.prometheus import Prometheus, prometheus
@@ -76,32 +74,6 @@ def _writable_uplink(data_file: Path) -> None:
                          encoding="utf-8")
 
 
-def _own_spools(files: DemoFiles) -> None:
-    """Give every agent a spool file of its own where agents have a spool and the demo's
-    configs do not name one (agents in one process must not share the default path)."""
-    if not hasattr(agent_config, "SpoolConfig"):
-        return
-    for path in (*(w.config for w in files.ward_agents), files.host_agent):
-        text = path.read_text(encoding="utf-8")
-        if "spool:" in text or "\nshipping:\n" not in text:
-            continue
-        spool = json.dumps(str(files.workdir / "spools" / f"{path.stem}.db"))
-        path.write_text(text.replace("\nshipping:\n", f"\nshipping:\n  spool:\n    path: {spool}\n",
-                                     1), encoding="utf-8")
-
-
-def _wait_ready(url: str, children: Children, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert not children.dead(), children.dead()
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} not ready after {timeout}s")
-
-
 def _prometheus_config(files: DemoFiles, rules: list[Path], am: Alertmanager) -> str:
     return json.dumps({
         "global": {"scrape_interval": "1s", "scrape_timeout": "1s",
@@ -121,18 +93,15 @@ def _prometheus_config(files: DemoFiles, rules: list[Path], am: Alertmanager) ->
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    if shutil.which("snmpset") is None:
-        pytest.skip("snmpset not found: install Debian's 'snmp' package (.ci/setup)")
+    assert shutil.which("snmpset"), "snmpset not found: install Debian's 'snmp' (.ci/setup)"
     workdir = tmp_path_factory.mktemp("mixin-system")
     files = prepare(workdir, WARDS, INTERVAL, f"127.0.0.1:{free_tcp_port()}")
     target = files.ward_agents[0]
     _writable_uplink(files.wan_dir / f"{target.router.community}.snmprec")
-    netmon = [sys.executable, "-m", "netmon", "--log.level=warn"]
     with webhook_receiver() as hook, simulated_router(
             files.ward_agents[-1].router.community, files.wan_dir,
             workdir / "snmpsim-cache") as wan:
         write_agent_configs(files, wan.port)
-        _own_spools(files)
         config = load_config(overrides={**OVERRIDES, "alertmanager": {
             "webhook_url": hook.url("{team}"), "group_wait": "1s", "group_interval": "2s"}})
         generated = render(config)
@@ -143,16 +112,10 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
                 path.parent.mkdir(exist_ok=True)
                 path.write_text(text, encoding="utf-8")
                 rules.append(path)
-        with Children(workdir / "logs") as children:
-            children.start("collector", [*netmon, "collector", "--config",
-                                         str(files.collector_config)])
-            _wait_ready(f"{files.collector_url}/-/ready", children)
-            children.start("ward-agents", [sys.executable, "-m", "netmon.demo.ward_agents",
-                                           *(str(w.config) for w in files.ward_agents)])
-            children.start("host-agent", [*netmon, "agent", "--config", str(files.host_agent)])
-            with alertmanager(generated["alertmanager/alertmanager.yml"]) as am, \
-                    prometheus(_prometheus_config(files, rules, am)) as prom:
-                yield System(files, wan, prom, am, hook, target)
+        with (netmon_system(files),
+              alertmanager(generated["alertmanager/alertmanager.yml"]) as am,
+              prometheus(_prometheus_config(files, rules, am)) as prom):
+            yield System(files, wan, prom, am, hook, target)
 
 
 # --- dashboards ------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class EncodedReport:
     created: float     # Unix time it was encoded
     samples: int
     exporter: str      # the batch it carries, for log lines
+    backlog: bool = False  # a catch-up report, not the newest (agent.spool_cursor)
 
 
 class SequenceCounter:

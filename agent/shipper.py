@@ -7,6 +7,8 @@ the process's one ``aiohttp.ClientSession``::
 
     Authorization: Bearer <token>      Content-Type: application/x-netmon-report+json; version=1
     Content-Encoding: gzip             (body: netmon.wire.encode_report's bytes)
+    X-Netmon-Seq, X-Netmon-Created     (the report's seq and creation time)
+    X-Netmon-Backlog: 1                (a catch-up report: a busy collector defers it first)
 
 and only moves to the next one when this one is done. What an answer means:
 
@@ -53,7 +55,7 @@ from agent.metrics import AgentMetrics
 from agent.outbox import Delivery
 from agent.report import EncodedReport
 from exporters.secrets import Secret
-from netmon.wire import CONTENT_TYPE
+from netmon.wire import BACKLOG_HEADER, CONTENT_TYPE, CREATED_HEADER, SEQ_HEADER
 
 try:
     import orjson
@@ -204,7 +206,10 @@ class Shipper:
         """One push; raises :class:`~agent.errors.DeliveryError` unless acknowledged."""
         headers = {"Authorization": f"Bearer {self.token.reveal()}",
                    "Content-Type": CONTENT_TYPE, "Content-Encoding": "gzip",
-                   "User-Agent": USER_AGENT}
+                   "User-Agent": USER_AGENT, SEQ_HEADER: str(report.seq),
+                   CREATED_HEADER: repr(report.created)}
+        if report.backlog:
+            headers[BACKLOG_HEADER] = "1"
         try:
             async with self.session.post(self.collector.push_url, data=report.body,
                                          headers=headers, timeout=self._timeout,

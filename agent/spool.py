@@ -71,6 +71,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import logging
 import sqlite3
 import time
@@ -360,7 +361,7 @@ class Spool:
                 continue
             report = await self._read(seq)
             if report is not None:
-                return report
+                return dataclasses.replace(report, backlog=cursor.in_flight_backlog)
             self._release(collector, seq, delivered=False)
 
     async def _read(self, seq: int) -> EncodedReport | None:

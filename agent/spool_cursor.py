@@ -45,6 +45,8 @@ class Cursor:
         #: The newest seq handed out, or found at start: anything at or below it is backlog.
         self.frontier = self.pending[-1] if self.pending else -1
         self.in_flight: int | None = None
+        #: Whether the report in flight is backlog (sent with ``X-Netmon-Backlog: 1``).
+        self.in_flight_backlog = False
         self._tokens = self.burst
         self._refilled: float | None = None
 
@@ -80,6 +82,7 @@ class Cursor:
         newest = self.pending[-1]
         if newest > self.frontier:
             self.frontier = self.in_flight = newest
+            self.in_flight_backlog = False
             return newest, None
         if self._refilled is not None:
             self._tokens = min(self.burst, self._tokens + (now - self._refilled) * self.rate)
@@ -88,6 +91,7 @@ class Cursor:
             return None, (1 - self._tokens) / self.rate
         self._tokens -= 1
         self.in_flight = self.pending[0]
+        self.in_flight_backlog = True
         return self.in_flight, None
 
     def release(self) -> None:

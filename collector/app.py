@@ -4,7 +4,8 @@
     runner = web.AppRunner(app, auto_decompress=False)   # see collector.server
 
 The app loads its inventory at startup (``/-/ready`` is 200 from then on), sweeps stale
-agents in the background, forwards late samples through remote_write when configured (a
+agents in the background, measures its event loop's lag to refuse pushes past its capacity
+(:mod:`collector.admission`), forwards late samples through remote_write when configured (a
 spool and a sender loop: :mod:`collector.remote_write`), and serves the routes of
 :mod:`collector.routes`. ``remote_write`` is read at start only (a reload logs a change).
 It must run with ``auto_decompress=False``: the push handler caps the body before
@@ -16,16 +17,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from collector.admission import Admission, LoopLag
 from collector.clock import Clock, SystemClock
 from collector.config import CollectorConfig
 from collector.config_load import ConfigSource
-from collector.loops import inventory_ctx, remote_write_ctx, sweeper_ctx
+from collector.loops import admission_ctx, inventory_ctx, remote_write_ctx, sweeper_ctx
 from collector.middlewares import error_middleware
 from collector.remote_write.forwarder import Forwarder
 from collector.routes import add_routes
 from collector.runtime import Live
 from collector.selfmetrics import SelfMetrics
-from collector.state import FORWARDER, LIVE, METRICS
+from collector.state import ADMISSION, FORWARDER, LIVE, METRICS
 
 __all__ = ["create_app"]
 
@@ -37,7 +39,9 @@ def create_app(config: CollectorConfig, source: ConfigSource | None = None,
     live = Live(config, source, clock or SystemClock())
     app[LIVE] = live
     metrics = app[METRICS] = SelfMetrics(live)
+    app[ADMISSION] = metrics.admission.admission = Admission(LoopLag())
     app.cleanup_ctx.append(inventory_ctx)
+    app.cleanup_ctx.append(admission_ctx)
     app.cleanup_ctx.append(sweeper_ctx)
     if config.remote_write.enabled:
         forwarder = Forwarder(config.remote_write, config.dc, live.clock,

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from collector.admission import AdmissionConfig
 from collector.remote_write.config import RemoteWriteConfig
 from netmon.wire import Limits
 
@@ -82,6 +83,7 @@ class CollectorConfig:
     limits: Limits = field(default_factory=Limits)
     scopes: tuple[Scope, ...] = DEFAULT_SCOPES
     remote_write: RemoteWriteConfig = field(default_factory=RemoteWriteConfig)
+    admission: AdmissionConfig = field(default_factory=AdmissionConfig)
 
     @property
     def listen(self) -> str:

@@ -16,6 +16,7 @@ a :class:`ConfigSource`, so a reload reads the file again and applies them again
       - name: wan
         matchers: {kind: ward}
     remote_write: {url: ..., spool: {path: ...}}   # collector.remote_write.config
+    admission: {backlog_max_lag: 0.2, live_max_lag: 2, max_in_flight: 256}  # 429 past these
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from yaml.nodes import Node
 
+from collector.admission import AdmissionConfig
 from collector.config import (
     DC_NAMES,
     MATCHABLE,
@@ -55,9 +57,10 @@ from netmon.wire import Limits
 __all__ = ["ConfigSource", "load_config", "parse_config", "parse_listen"]
 
 _TOP = frozenset({"listen", "advertise", "inventory", "dc", "staleness_intervals",
-                  "late_after_intervals", "limits", "scopes", "remote_write"})
+                  "late_after_intervals", "limits", "scopes", "remote_write", "admission"})
 _SCOPE = frozenset({"name", "matchers"})
 _LIMITS = frozenset(f.name for f in dataclasses.fields(Limits))
+_ADMISSION = frozenset(f.name for f in dataclasses.fields(AdmissionConfig))
 _HOST_PORT = re.compile(r"^(?:\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<host>[^:\[\]]*)):(?P<port>\d{1,5})$")
 
 
@@ -109,6 +112,28 @@ def _limits(node: Node, where: Where) -> Limits:
     return Limits(**{key: integer(value, at, key, 1, 2**40) for key, value in f.items()})
 
 
+def _admission(node: Node, where: Where) -> AdmissionConfig:
+    at = where.child("admission")
+    f = fields(node, at, _ADMISSION)
+    d = AdmissionConfig()
+
+    def lag(key: str, default: float) -> float:
+        return number(f[key], at, key) if key in f else default
+
+    def count(key: str, default: int) -> int:
+        return integer(f[key], at, key, 2, 1_000_000) if key in f else default
+
+    try:
+        return AdmissionConfig(
+            backlog_max_lag=lag("backlog_max_lag", d.backlog_max_lag),
+            live_max_lag=lag("live_max_lag", d.live_max_lag),
+            max_in_flight=count("max_in_flight", d.max_in_flight),
+            retry_after_max=count("retry_after_max", d.retry_after_max))
+    except ConfigError as exc:
+        raise at.error(node, str(exc), "See collector/README.md, \"Admission control\".") \
+            from None
+
+
 def parse_config(text: str, source: str, base: Path | None = None) -> CollectorConfig:
     """Validate ``text`` (read from ``source``); relative paths are relative to ``base``."""
     where = Where(source)
@@ -153,6 +178,8 @@ def parse_config(text: str, source: str, base: Path | None = None) -> CollectorC
         scopes=_scopes(f["scopes"], where) if "scopes" in f else default.scopes,
         remote_write=(parse_remote_write(f["remote_write"], where, base)
                       if "remote_write" in f else default.remote_write),
+        admission=(_admission(f["admission"], where) if "admission" in f
+                   else default.admission),
     )
 
 

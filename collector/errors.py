@@ -8,6 +8,10 @@
     |   |   +-- UnsupportedMedia    415: wrong Content-Type, version or Content-Encoding
     |   |   +-- ReportTooLarge      413: the body, inflated body or sample count is over a limit
     |   |   +-- MalformedReport     400: the report is not valid (message names the field)
+    |   |   +-- Throttled           429: the collector is past its capacity; ``retry_after``
+    |   |   |                       seconds go in the Retry-After header
+    |   |   +-- ClientGone          499 (nginx's "client closed request"): the sender hung up
+    |   |                           while its push waited; never answered, only counted
     |   +-- NotFound              404: no such scope, or no such agent in that scope
     |   +-- AgentDown             503: ``?agent=`` names an agent with no fresh report
     +-- ReloadFailed              a reload could not load the new config or inventory; the
@@ -24,9 +28,9 @@ from typing import ClassVar
 
 from exporters.errors import ConfigError
 
-__all__ = ["AgentDown", "CollectorError", "ConfigError", "HttpError", "MalformedReport",
-           "NotFound", "NotReady", "PushRefused", "ReloadFailed", "ReportTooLarge",
-           "Unauthorized", "UnsupportedMedia"]
+__all__ = ["AgentDown", "ClientGone", "CollectorError", "ConfigError", "HttpError",
+           "MalformedReport", "NotFound", "NotReady", "PushRefused", "ReloadFailed",
+           "ReportTooLarge", "Throttled", "Unauthorized", "UnsupportedMedia"]
 
 
 class CollectorError(Exception):
@@ -68,6 +72,20 @@ class ReportTooLarge(PushRefused):
 class MalformedReport(PushRefused):
     status = 400
     reason = "malformed"
+
+
+class Throttled(PushRefused):
+    status = 429
+    reason = "throttled"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ClientGone(PushRefused):
+    status = 499
+    reason = "client_gone"
 
 
 class NotFound(HttpError):

@@ -4,11 +4,13 @@
 200    ``{"ack": seq, "samples": n}`` stored; ``{"ack": seq, "duplicate": true}`` for a
        report already acknowledged (nothing stored or counted). ``"conflicts"`` and
        ``"duplicates"`` are added when families or series were dropped.
-400    ``{"error": "batches[0].families[3].labels[1]: 'if-name' is not a valid ..."}``
+400    ``{"error": "batches[0].families[3].labels[1]: 'if-name' is not a valid ..."}``;
+       also ``X-Netmon-Seq`` not the report's ``seq``
 401    no ``Authorization: Bearer`` token, or one the inventory does not know
 413    the body, the inflated body, or a count (samples, batches, families) over the limits
 415    Content-Type other than ``application/x-netmon-report+json`` (``version=1``), or a
        Content-Encoding other than gzip or identity
+429    past the collector's capacity, with ``Retry-After`` (:mod:`collector.admission`)
 503    the inventory is not loaded yet, or changed while this push was being decoded
 =====  =============================================================================
 
@@ -20,8 +22,10 @@ memory; the answer then says ``"late": n``. Without remote_write their samples a
 stored: the agent sends the report again).
 
 Every error is ``{"error": message}``. The order of checks is cheap first: readiness, token,
-headers, then the body, read with the limit before anything is decompressed (the server runs
-with ``auto_decompress=False``; :func:`netmon.wire.decode_report` inflates with a bomb guard).
+headers, a duplicate announced by ``X-Netmon-Seq`` and ``X-Netmon-Created`` (answered without
+reading the body), admission (:mod:`collector.admission`: 429 past capacity), then the body,
+read with the limit before anything is decompressed (the server runs with
+``auto_decompress=False``; :func:`netmon.wire.decode_report` inflates with a bomb guard).
 
 Decoding and rendering a ward router's report (1,030 samples, 5.4 kB gzipped) costs about
 3 ms of CPU (``python -m tests.collector.measure``) and runs on the event loop. A body over
@@ -36,12 +40,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from typing import Final
 
 from aiohttp import web
 
 from collector.errors import (
+    ClientGone,
     MalformedReport,
     NotReady,
     PushRefused,
@@ -54,9 +60,9 @@ from collector.remote_write.config import Forward
 from collector.remote_write.errors import SpoolError
 from collector.runtime import Live
 from collector.selfmetrics import SelfMetrics
-from collector.state import FORWARDER, LIVE, METRICS
+from collector.state import ADMISSION, FORWARDER, LIVE, METRICS
 from collector.store import Commit, Outcome, Store
-from netmon.wire import CONTENT_TYPE, VERSION
+from netmon.wire import BACKLOG_HEADER, CONTENT_TYPE, CREATED_HEADER, SEQ_HEADER, VERSION
 
 log = logging.getLogger(__name__)
 
@@ -112,38 +118,22 @@ async def push(request: web.Request) -> web.Response:
     live, metrics = request.app[LIVE], request.app[METRICS]
     agent_id = ""
     try:
-        runtime, _ = live.require()
+        runtime, store = live.require()
         token = _token(request)
         agent_id = _agent(runtime.inventory.agent_for_token(token))
         compressed = _compressed(request)
-        limits = runtime.config.limits
-        body = await _read(request, limits.max_compressed_bytes)
-        metrics.ingest_bytes.inc(len(body))
-        if compressed and body[:1] == b"{":
-            compressed = _inflated_by_server(live)
-        # a reload may have landed while the body was read: a revoked token stops here
-        runtime, store = live.require()
-        if _agent(runtime.inventory.agent_for_token(token)) != agent_id:
-            raise Unauthorized("unknown token")
-        started = time.perf_counter()
-        state = store.agents[agent_id]
-        ident = state.ident
-        if len(body) > OFFLOAD_BYTES:
-            prepared: PreparedReport = await asyncio.to_thread(
-                prepare, body, ident, limits, compressed)
-            if live.store is not store or store.agents.get(agent_id) is not state \
-                    or state.ident is not ident:
-                raise NotReady("the inventory changed while this push was decoded; retry")
-        else:
-            prepared = prepare(body, ident, limits, compressed)
-        commit = await _commit(request, store, agent_id, prepared)
-        metrics.ingest_duration.observe(time.perf_counter() - started)
+        announced = _announced(request)
+        if announced is not None and store.known_duplicate(agent_id, *announced):
+            return _duplicate(agent_id, announced[0], before_reading=True)
+        admission = request.app[ADMISSION]
+        admission.check(runtime.config.admission, request.headers.get(BACKLOG_HEADER) == "1")
+        with admission.admitted():
+            commit = await _ingest(request, token, agent_id, compressed, announced)
     except PushRefused as exc:
         _refused(request, exc, agent_id)
         raise
     if commit.outcome is Outcome.DUPLICATE:
-        log.info("duplicate report acknowledged agent=%s seq=%d", agent_id, commit.seq)
-        return web.json_response({"ack": commit.seq, "duplicate": True})
+        return _duplicate(agent_id, commit.seq)
     metrics.ingest_samples.inc(commit.samples)
     answer: dict[str, int] = {"ack": commit.seq, "samples": commit.samples}
     if commit.conflicts:
@@ -155,6 +145,63 @@ async def push(request: web.Request) -> web.Response:
     if commit.late:
         answer["late"] = commit.late
     return web.json_response(answer)
+
+
+async def _ingest(request: web.Request, token: str, agent_id: str, compressed: bool,
+                  announced: tuple[int, float] | None) -> Commit:
+    """Read, decode and store an admitted push."""
+    live, metrics = request.app[LIVE], request.app[METRICS]
+    runtime, _ = live.require()
+    limits = runtime.config.limits
+    body = await _read(request, limits.max_compressed_bytes)
+    metrics.ingest_bytes.inc(len(body))
+    if request.transport is None or request.transport.is_closing():
+        raise ClientGone("the agent hung up while its push waited; not decoded")
+    if compressed and body[:1] == b"{":
+        compressed = _inflated_by_server(live)
+    # a reload may have landed while the body was read: a revoked token stops here
+    runtime, store = live.require()
+    if _agent(runtime.inventory.agent_for_token(token)) != agent_id:
+        raise Unauthorized("unknown token")
+    started = time.perf_counter()
+    state = store.agents[agent_id]
+    ident = state.ident
+    if len(body) > OFFLOAD_BYTES:
+        prepared: PreparedReport = await asyncio.to_thread(
+            prepare, body, ident, limits, compressed)
+        if live.store is not store or store.agents.get(agent_id) is not state \
+                or state.ident is not ident:
+            raise NotReady("the inventory changed while this push was decoded; retry")
+    else:
+        prepared = prepare(body, ident, limits, compressed)
+    if announced is not None and announced[0] != prepared.seq:
+        raise MalformedReport(f"header {SEQ_HEADER} says {announced[0]} but the report's seq "
+                              f"is {prepared.seq}")
+    commit = await _commit(request, store, agent_id, prepared)
+    metrics.ingest_duration.observe(time.perf_counter() - started)
+    return commit
+
+
+def _announced(request: web.Request) -> tuple[int, float] | None:
+    """The report's seq and creation time from the agent's headers, when it sent both."""
+    seq, created = request.headers.get(SEQ_HEADER), request.headers.get(CREATED_HEADER)
+    if seq is None or created is None:
+        return None
+    try:
+        values = int(seq), float(created)
+    except ValueError:
+        raise MalformedReport(f"headers {SEQ_HEADER} {seq[:40]!r} and {CREATED_HEADER} "
+                              f"{created[:40]!r} must be an integer and a number") from None
+    if values[0] < 0 or not math.isfinite(values[1]):
+        raise MalformedReport(f"headers {SEQ_HEADER} {seq[:40]!r} and {CREATED_HEADER} "
+                              f"{created[:40]!r} are out of range")
+    return values
+
+
+def _duplicate(agent_id: str, seq: int, before_reading: bool = False) -> web.Response:
+    log.info("duplicate report acknowledged agent=%s seq=%d%s", agent_id, seq,
+             " (body not read)" if before_reading else "")
+    return web.json_response({"ack": seq, "duplicate": True})
 
 
 async def _commit(request: web.Request, store: Store, agent_id: str,

@@ -16,11 +16,12 @@ from aiohttp import web
 from collector.errors import ConfigError
 from collector.reload import load_runtime, reload
 from collector.remote_write.errors import SpoolError
-from collector.state import FORWARDER, LIVE
+from collector.state import ADMISSION, FORWARDER, LIVE
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SWEEP_SECONDS", "inventory_ctx", "remote_write_ctx", "sighup_ctx", "sweeper_ctx"]
+__all__ = ["SWEEP_SECONDS", "admission_ctx", "inventory_ctx", "remote_write_ctx", "sighup_ctx",
+           "sweeper_ctx"]
 
 #: How often stale batches and agents are withdrawn (rendering checks ages as well).
 SWEEP_SECONDS: Final = 1.0
@@ -30,6 +31,15 @@ async def inventory_ctx(app: web.Application) -> AsyncIterator[None]:
     """Load config and inventory before serving (a bad file stops the start)."""
     await load_runtime(app, first=True)
     yield
+
+
+async def admission_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Measure the event loop's lag for admission control (:mod:`collector.admission`)."""
+    task = asyncio.create_task(app[ADMISSION].lag.run(), name="netmon-loop-lag")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:

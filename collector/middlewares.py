@@ -5,14 +5,17 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from collector.errors import HttpError, Unauthorized
+from collector.errors import HttpError, Throttled, Unauthorized
 
 __all__ = ["error_middleware", "error_response"]
 
 
 def error_response(exc: HttpError) -> web.Response:
-    headers = {"WWW-Authenticate": 'Bearer realm="netmon"'} if isinstance(exc, Unauthorized) \
-        else None
+    headers: dict[str, str] | None = None
+    if isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": 'Bearer realm="netmon"'}
+    elif isinstance(exc, Throttled):
+        headers = {"Retry-After": str(exc.retry_after)}
     return web.json_response({"error": str(exc)}, status=exc.status, headers=headers)
 
 

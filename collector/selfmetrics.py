@@ -28,7 +28,8 @@ Late samples and remote_write (:mod:`collector.remote_write`):
 For the collector: ingest duration (decode + validate + render + store, and spooling what
 goes to remote_write, after the body was read), samples and bytes ingested, reports rejected
 by reason, authentication failures, families and series dropped at ingest, scope render
-duration, series stored, reloads.
+duration, series stored, reloads, pushes in progress and the event loop's lag (admission
+control: ``reports_rejected_total{reason="throttled"}`` counts the 429s).
 ``_created`` series are left out: they add a series per counter and nothing netmon uses.
 """
 
@@ -51,6 +52,7 @@ from collector.runtime import Live
 from exporters.exposition import format_value
 
 if TYPE_CHECKING:
+    from collector.admission import Admission
     from collector.remote_write.forwarder import Forwarder
 
 __all__ = ["SelfMetrics", "WeightedHistogram"]
@@ -158,6 +160,23 @@ class _RemoteWriteQueue:
                                 value=forwarder.lag() if forwarder is not None else 0.0)
 
 
+class _Load:
+    """Admission control's view: pushes in progress and the event loop's lag."""
+
+    def __init__(self) -> None:
+        self.admission: Admission | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        admission = self.admission
+        yield GaugeMetricFamily("netmon_collector_pushes_in_flight", "Pushes admitted and not "
+                                "yet answered.",
+                                value=admission.in_flight if admission is not None else 0)
+        yield GaugeMetricFamily("netmon_collector_event_loop_lag_seconds", "How late the "
+                                "collector's event loop runs (the largest over the last "
+                                "second); past admission's limits pushes are answered 429.",
+                                value=admission.lag.current() if admission is not None else 0)
+
+
 class _WithoutCreated:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
@@ -200,7 +219,7 @@ class SelfMetrics:
         self.reload_time = Gauge("netmon_collector_config_last_reload_success_timestamp_seconds",
                                  "When config and inventory were last loaded.", registry=r)
         for reason in ("not_ready", "unauthorized", "unsupported_media_type", "too_large",
-                       "malformed"):
+                       "malformed", "throttled", "client_gone"):
             self.rejected.labels(reason)
         self.late_samples = Counter("netmon_collector_late_samples", "Samples of late batches "
                                     "(collected more than late_after_intervals ago, or older "
@@ -221,6 +240,8 @@ class SelfMetrics:
         r.register(self.remote_write_queue)
         for reason in ("type_conflict", "duplicate_series", "late"):
             self.dropped.labels(reason)
+        self.admission = _Load()
+        r.register(self.admission)
         r.register(_Agents(live))
 
     def render(self) -> bytes:

@@ -190,6 +190,16 @@ class Store:
         state = self.agents[agent_id]
         return state.seqs.seen(seq) and newest_ts <= state.newest_ts
 
+    def known_duplicate(self, agent_id: str, seq: int, created: float) -> bool:
+        """A report announced (by its headers) as ``seq``, made at ``created`` (agent clock,
+        after all its batches were collected), is one already accepted: counted as a
+        duplicate, and its body need not be read."""
+        state = self.agents[agent_id]
+        if state.seqs.seen(seq) and created <= state.newest_ts:
+            state.reports["duplicate"] += 1
+            return True
+        return False
+
     def late(self, agent_id: str, report: PreparedReport, wall: float) -> frozenset[int]:
         """Indexes of the report's late batches (``wall``: the collector's Unix time)."""
         batches = self.agents[agent_id].batches

@@ -4,6 +4,9 @@
     Authorization: Bearer <agent token>          (who the agent is: never the body)
     Content-Type: application/x-netmon-report+json; version=1
     Content-Encoding: gzip
+    X-Netmon-Seq: 42                             (optional: the body's seq, and when it was
+    X-Netmon-Created: 1795779005.12               made; a known duplicate is answered unread)
+    X-Netmon-Backlog: 1                          (optional: a catch-up report, deferred first)
 
     {"v": 1, "seq": 42, "sent": 1795779005.12,
      "batches": [
@@ -70,6 +73,12 @@ except ImportError:  # pragma: no cover - orjson is a dependency; this keeps too
 VERSION: Final = 1
 CONTENT_TYPE: Final = "application/x-netmon-report+json; version=1"
 PUSH_PATH: Final = "/api/v1/push"
+#: Optional headers of a push: the report's ``seq`` and ``created`` time (agent clock), so a
+#: collector answers a report it already has without reading it, and ``1`` for a backlog
+#: report (a catch-up), which a busy collector defers before live data (429).
+SEQ_HEADER: Final = "X-Netmon-Seq"
+CREATED_HEADER: Final = "X-Netmon-Created"
+BACKLOG_HEADER: Final = "X-Netmon-Backlog"
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")

@@ -23,7 +23,7 @@ from agent.report import EncodedReport, encode
 from agent.shipper import Shipper, backoff_delay, classify
 from agent.spool import Spool
 from exporters.secrets import Secret
-from netmon.wire import CONTENT_TYPE, batch
+from netmon.wire import BACKLOG_HEADER, CONTENT_TYPE, CREATED_HEADER, SEQ_HEADER, batch
 from tests.agent.checks import assert_paced
 from tests.agent.conftest import TOKEN
 from tests.agent.receiver import OK, Answer, Receiver
@@ -135,6 +135,9 @@ async def test_delivers_with_the_wire_headers(receiver: Receiver, tmp_path: Path
     assert push.headers["Content-Type"] == CONTENT_TYPE
     assert push.headers["Content-Encoding"] == "gzip"
     assert push.headers["User-Agent"].startswith("netmon-agent/")
+    assert push.headers[SEQ_HEADER] == "1000"
+    assert float(push.headers[CREATED_HEADER]) == sent[0].created
+    assert BACKLOG_HEADER not in push.headers      # live reports, each the newest
     assert push.body == sent[0].body
     ward = reports[0].batches[0].families[0]
     assert ward.rows == [[1.0, "Phường Phúc Xá"]]

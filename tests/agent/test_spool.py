@@ -74,8 +74,12 @@ async def test_reports_survive_a_reopen_and_each_collector_keeps_its_cursor(
     for item in sent:
         await spool.put(item)
     assert spool.depths() == {"dc-primary": 4, "dc-backup": 4}
-    got = [await take(spool, "dc-primary") for _ in range(4)]
-    assert got == [first + 3, first, first + 1, first + 2]  # newest first, then the backlog
+    primary, got = spool.delivery("dc-primary"), []
+    for _ in range(4):
+        item = await asyncio.wait_for(primary.next(), 5)
+        got.append((item.seq, item.backlog))     # sent as X-Netmon-Backlog: 1 when backlog
+        await primary.done(item, True)
+    assert got == [(first + 3, False), (first, True), (first + 1, True), (first + 2, True)]
     assert await take(spool, "dc-backup") == first + 3
     await spool.close()
 

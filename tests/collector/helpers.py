@@ -81,3 +81,10 @@ def headers(agent_id: str | None, content_type: str = wire.CONTENT_TYPE,
     if encoding is not None:
         out["Content-Encoding"] = encoding
     return out
+
+
+def parse_metrics(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """An exposition as ``{(name, sorted label pairs): value}``."""
+    from tests.peers.exposition import parse
+    return {(name, tuple(sorted(labels))): value
+            for (name, labels), value in parse(text).values.items()}

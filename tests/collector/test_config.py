@@ -41,7 +41,8 @@ def test_every_key(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ("listen: 1.2.3.4\n", "collector.yml:1: listen: '1.2.3.4' is not host:port"),
-    ("staleness: 3\n", "collector.yml:1: unknown key 'staleness' (allowed: advertise, dc,"),
+    ("staleness: 3\n",
+     "collector.yml:1: unknown key 'staleness' (allowed: admission, advertise, dc,"),
     ("dc: tertiary\n", "collector.yml:1: dc 'tertiary' is not one of backup, primary"),
     ("limits:\n  max_sample: 3\n", "collector.yml:2: limits: unknown key 'max_sample'"),
     ("limits: {max_samples: 0}\n", "max_samples must be between 1 and"),

@@ -26,6 +26,7 @@ from tests.collector.helpers import (
     Pusher,
     family,
     headers,
+    parse_metrics,
     router_families,
     token,
 )
@@ -263,12 +264,6 @@ async def test_conflicting_types_keep_the_first(collector: Collector) -> None:
     scope = await collector.scope()
     assert scope.types["temperature_celsius"] == "gauge"
     assert [dict(k)["agent"] for k in scope.series("temperature_celsius")] == [AGENT]
-
-
-def parse_metrics(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    from tests.peers.exposition import parse
-    return {(name, tuple(sorted(labels))): value
-            for (name, labels), value in parse(text).values.items()}
 
 
 async def test_a_server_that_inflates_bodies_itself_still_works(

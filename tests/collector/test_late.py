@@ -15,9 +15,8 @@ import pytest
 from collector.remote_write.config import Forward, RemoteWriteConfig, SpoolConfig
 from collector.state import FORWARDER
 from tests.collector.conftest import Collector
-from tests.collector.helpers import AGENT, Pusher, family, router_families
+from tests.collector.helpers import AGENT, Pusher, family, parse_metrics, router_families
 from tests.collector.remote_write_receiver import Receiver, receiving
-from tests.collector.test_ingest import parse_metrics
 from tests.peers.process import free_tcp_port
 
 Make = Callable[..., AsyncIterator[Collector]]

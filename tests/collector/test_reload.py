@@ -11,8 +11,7 @@ from collector.inventory_load import load_inventory
 from collector.inventory_write import dump_inventory
 from netmon import wire
 from tests.collector.conftest import Collector
-from tests.collector.helpers import AGENT, OTHER, Pusher, token
-from tests.collector.test_ingest import parse_metrics
+from tests.collector.helpers import AGENT, OTHER, Pusher, parse_metrics, token
 
 
 def rewrite(collector: Collector, inventory: Inventory) -> None:

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.collector.helpers import AGENT, OTHER, Pusher, family
+from tests.collector.helpers import AGENT, OTHER, Pusher, family, parse_metrics
 from tests.collector.process import Running, start_collector
-from tests.collector.test_ingest import parse_metrics
 from tests.peers.process import free_tcp_port
 from tests.peers.prometheus import Prometheus, prometheus
 from tests.peers.victoria_metrics import victoria_metrics

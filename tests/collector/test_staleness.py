@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collector.loops import SWEEP_SECONDS
 from tests.collector.conftest import Collector
-from tests.collector.helpers import AGENT, OTHER, Pusher, family
-from tests.collector.test_ingest import parse_metrics
+from tests.collector.helpers import AGENT, OTHER, Pusher, family, parse_metrics
 
 
 def up(metrics: dict[tuple[str, tuple[tuple[str, str], ...]], float], agent: str) -> float:

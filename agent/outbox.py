@@ -53,6 +53,16 @@ class Delivery(Protocol):
         """``report`` was acknowledged (``delivered``) or given up: never hand it out again."""
         ...
 
+    async def requeue(self, report: EncodedReport) -> None:
+        """``report`` was not delivered and goes back to the backlog, to be handed out again
+        in its turn (after any newer report)."""
+        ...
+
+    async def wait_newer(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a report newer than any handed out; True when
+        there is one."""
+        ...
+
 
 class Outbox(Protocol):
     async def put(self, report: EncodedReport) -> None:

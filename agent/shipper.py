@@ -16,7 +16,9 @@ and only moves to the next one when this one is done. What an answer means:
 200 (any 2xx) with ``{"ack": seq}``  delivered: counted in sent, bytes, last success
 network error, timeout, 408         retried (reasons ``connection``, ``timeout``)
 429, 5xx                            retried, no sooner than ``Retry-After`` (up to the backoff
-                                    cap) (``throttled``, ``server_error``)
+                                    cap) (``throttled``, ``server_error``); a backlog report
+                                    deferred with 429 goes back to the backlog, and a live
+                                    report arriving meanwhile goes first
 401, 403                            retried: the token or the inventory is wrong, and fixing
                                     it on the collector (``/-/reload``) makes the spooled
                                     reports deliverable without restarting the agent
@@ -166,10 +168,12 @@ class Shipper:
         while True:
             report = await self.delivery.next()
             delivered = await self.deliver(report)
-            await self.delivery.done(report, delivered)
+            if delivered is not None:
+                await self.delivery.done(report, delivered)
 
-    async def deliver(self, report: EncodedReport) -> bool:
-        """Push one report until it is acknowledged (True) or given up (False)."""
+    async def deliver(self, report: EncodedReport) -> bool | None:
+        """Push one report until it is acknowledged (True) or given up (False); None when a
+        backlog report was deferred by the collector (429) and went back to the backlog."""
         name = self.collector.name
         retries = 0
         while True:
@@ -188,6 +192,9 @@ class Shipper:
                     log.debug("report dropped by the spool while it was being sent, given up "
                               "agent=%s collector=%s seq=%d", self.agent_id, name, report.seq)
                     return False
+                if report.backlog and exc.reason == "throttled":
+                    await self._defer(report, retries, exc)
+                    return None
                 if self.shipping.retries is not None and retries > self.shipping.retries:
                     self.metrics.drop(name, "retries")
                     log.warning("report dropped after %d retries agent=%s collector=%s seq=%d "
@@ -223,6 +230,19 @@ class Shipper:
         except aiohttp.ClientError as exc:
             raise RetryableError("connection", f"{type(exc).__name__}: {exc}") from None
         classify(status, body, report.seq, retry_after)
+
+    async def _defer(self, report: EncodedReport, retries: int, exc: RetryableError) -> None:
+        """A busy collector deferred a backlog report: it goes back to the backlog, and the
+        shipper waits out the backoff (at least the collector's ``Retry-After``), unless a
+        new live report arrives meanwhile: that one goes at once, as the collector admits
+        live data before backlog. A deferral is not a failed retry: ``retries`` does not
+        give up on backlog a collector asked to wait for."""
+        await self.delivery.requeue(report)
+        delay = backoff_delay(retries, self.shipping.backoff_base, self.shipping.backoff_max,
+                              self._rng, exc.retry_after)
+        if await self.delivery.wait_newer(delay):
+            log.debug("backlog deferred, a live report goes first agent=%s collector=%s "
+                      "seq=%d", self.agent_id, self.collector.name, report.seq)
 
     # --- one log line per episode -----------------------------------------------------------
 

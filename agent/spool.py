@@ -406,6 +406,20 @@ class Spool:
             body = found
         return EncodedReport(row.seq, body, row.created, row.samples, row.exporter)
 
+    async def _wait_newer(self, collector: str, timeout: float) -> bool:
+        cursor, wake = self._cursors[collector], self._wake[collector]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not cursor.has_newer():
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(left):
+                    await wake.wait()
+        return True
+
     def _kept(self, collector: str, seq: int) -> bool:
         return seq in self._cursors[collector]
 
@@ -543,3 +557,9 @@ class SpoolDelivery:
 
     async def done(self, report: EncodedReport, delivered: bool) -> None:
         await self._spool._done(self.collector, report, delivered)
+
+    async def requeue(self, report: EncodedReport) -> None:
+        self._spool._release(self.collector, report.seq, delivered=False)
+
+    async def wait_newer(self, timeout: float) -> bool:
+        return await self._spool._wait_newer(self.collector, timeout)

@@ -94,6 +94,10 @@ class Cursor:
         self.in_flight_backlog = True
         return self.in_flight, None
 
+    def has_newer(self) -> bool:
+        """Whether a report newer than any handed out is waiting (it would go next)."""
+        return bool(self.pending) and self.pending[-1] > self.frontier
+
     def release(self) -> None:
         """The in-flight report is done (acknowledged, given up or dropped)."""
         self.in_flight = None

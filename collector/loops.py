@@ -60,8 +60,8 @@ async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def remote_write_ctx(app: web.Application) -> AsyncIterator[None]:
     """The remote_write spool (opened before the first push) and its sender loop, with the
-    process's one client session. At stop: the loop is cancelled (a request in flight stays
-    spooled and is sent again at the next start), then the spool is closed."""
+    process's one client session. At stop: a request in flight is let finish (up to its
+    timeout; see :meth:`Forwarder.stop`), the loop ends, then the spool is closed."""
     forwarder = app[FORWARDER]
     try:
         await forwarder.spool.open()

@@ -58,6 +58,8 @@ class Forwarder:
         self._failing = 0                # failed attempts in the current episode
         self._rejected = 0               # rejected requests since the last good one
         self._full = False               # the spool dropped data in the current episode
+        self._stopping = False
+        self._sending = False            # a request is with the store now
 
     # --- the push side -----------------------------------------------------------------------
 
@@ -93,7 +95,7 @@ class Forwarder:
     # --- the background loop -----------------------------------------------------------------
 
     async def run(self, session: aiohttp.ClientSession) -> None:
-        while True:
+        while not self._stopping:
             entry = self.spool.head()
             if entry is None:
                 self._wake.clear()
@@ -125,9 +127,11 @@ class Forwarder:
         config = self.config
         attempts = 0
         while True:
+            self._sending = True
             try:
                 await send(session, config.url, body, config.timeout, dict(config.headers))
             except Retryable as exc:
+                self._sending = False
                 attempts += 1
                 self.samples.labels("retried").inc(entry.samples)
                 if self._failing == 0:
@@ -140,9 +144,12 @@ class Forwarder:
                               "error=%s", entry.samples, config.retries, config.url, exc)
                     await self.spool.remove(entry)
                     return
+                if self._stopping:
+                    return                       # kept in the spool for the next start
                 await asyncio.sleep(self._backoff(attempts, exc.retry_after))
                 continue
             except Rejected as exc:
+                self._sending = False
                 self.samples.labels("rejected").inc(entry.samples)
                 if self._rejected == 0:
                     log.warning("remote_write: the store rejected %d samples (not retried) "
@@ -151,6 +158,7 @@ class Forwarder:
                 self._recovered()
                 await self.spool.remove(entry)
                 return
+            self._sending = False
             self.samples.labels("sent").inc(entry.samples)
             if self._rejected:
                 log.info("remote_write: %d requests were rejected before this one was "
@@ -176,6 +184,15 @@ class Forwarder:
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not secrets
 
     async def stop(self, task: asyncio.Task[None]) -> None:
+        """Stop the loop. A request the store is answering is let finish (up to its timeout)
+        and its answer recorded: cancelling it would leave samples the store may already
+        have stored in the spool, to be sent again at the next start (twice in a store that
+        keeps duplicates, as VictoriaMetrics does without ``-dedup.minScrapeInterval``)."""
+        self._stopping = True
+        self._wake.set()
+        if self._sending:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(task), self.config.timeout + 1.0)
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

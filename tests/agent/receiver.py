@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from netmon.wire import PUSH_PATH, Report, ReportError, decode_report
+from netmon.wire import BACKLOG_HEADER, PUSH_PATH, Report, ReportError, decode_report
 from tests.peers.process import free_tcp_port
 
 
@@ -56,6 +56,9 @@ class Receiver:
     host: str = "127.0.0.1"
     port: int = field(default_factory=free_tcp_port)
     default: Answer = OK
+    #: When set, the answer to every backlog push (``X-Netmon-Backlog: 1``), as a busy
+    #: collector defers catch-up; the plan and the default answer the others.
+    backlog_answer: Answer | None = None
     pushes: list[Push] = field(default_factory=list)
     #: token -> seqs acknowledged (each once), and the pushes that were duplicates of them.
     accepted: dict[str, set[int]] = field(default_factory=dict)
@@ -128,7 +131,10 @@ class Receiver:
     async def _push(self, request: web.Request) -> web.Response:
         arrived, wall = time.monotonic(), time.time()
         body = await request.read()
-        answer = self._plan.popleft() if self._plan else self.default
+        if self.backlog_answer is not None and request.headers.get(BACKLOG_HEADER) == "1":
+            answer = self.backlog_answer
+        else:
+            answer = self._plan.popleft() if self._plan else self.default
         try:
             report: Report | None = decode_report(body)
         except ReportError as exc:

@@ -252,3 +252,36 @@ async def test_after_an_outage_the_newest_goes_first_then_the_backlog_paced(
     assert_paced(backlog, 10.0)                   # 3 at once, then 10 a second at most
     assert rig.metrics.sent["dc-primary"] == 11
     assert rig.metrics.failed["dc-primary", "server_error"] >= 3
+
+
+async def test_a_deferred_backlog_steps_aside_for_live_data(receiver: Receiver,
+                                                            tmp_path: Path) -> None:
+    """A busy collector answers backlog 429 with Retry-After 3: the backlog report goes back
+    to the backlog, a live report written meanwhile goes at once (not 3 s later), and the
+    backlog follows once the collector takes it again; nothing is dropped."""
+    spool = await Spool.open(SpoolConfig(str(tmp_path / "spool.db")), ["dc-primary"],
+                             catchup_rate=1000.0, metrics=AgentMetrics(["dc-primary"], ["host"]),
+                             agent_id="x")
+    for seq in (1000, 1001, 1002):             # found at the next start: all backlog
+        await spool.put(report(seq))
+    await spool.close()
+    receiver.backlog_answer = Answer(429, retry_after="3", error="backlog push deferred")
+    config = ShippingConfig(backoff_base=0.02, backoff_max=10.0, catchup_rate=1000.0)
+    async with shipping(receiver.url, tmp_path, config) as rig:
+        await receiver.wait_pushes(1)
+        assert receiver.pushes[0].headers[BACKLOG_HEADER] == "1"
+        written = time.monotonic()
+        await rig.put(report(1003))
+        await receiver.wait_for(1)
+        assert receiver.reports[0].seq == 1003
+        assert time.monotonic() - written < 1.0           # not after the Retry-After
+        assert BACKLOG_HEADER not in receiver.pushes_accepted()[0].headers
+        receiver.backlog_answer = None
+        await settled(rig)
+        throttled = rig.metrics.failed["dc-primary", "throttled"]
+        dropped = sum(rig.metrics.dropped.values())
+    assert receiver.seqs() == {1000, 1001, 1002, 1003}
+    assert [r.seq for r in receiver.reports[1:]] == [1000, 1001, 1002]   # oldest first
+    assert throttled >= 1 and dropped == 0
+    deferred = [p for p in receiver.pushes if p.answer.status == 429]
+    assert all(p.report is not None and p.report.seq == 1000 for p in deferred)

@@ -26,7 +26,6 @@ import random
 import re
 import resource
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -38,7 +37,7 @@ import pytest
 
 from agent.spool_file import Row, SpoolFile
 from netmon.wire import BACKLOG_HEADER
-from tests.agent.checks import assert_paced
+from tests.agent.checks import assert_paced, read_spool
 from tests.agent.receiver import OK, Answer, Receiver
 from tests.peers.exposition import parse
 
@@ -48,34 +47,9 @@ ROOT = Path(__file__).resolve().parents[2]
 INTERVAL = 0.02
 
 
-@dataclass
-class Spooled:
-    """The spool file as a test reads it, once the agent has stopped."""
-
-    last_seq: int
-    pending: dict[int, int]            # seq -> bit mask of the collectors still owed it
-    bits: dict[str, int]
-
-    def owed(self, collector: str) -> set[int]:
-        bit = 1 << self.bits[collector]
-        return {seq for seq, mask in self.pending.items() if mask & bit}
-
-
 def rows_of(spool: SpoolFile) -> list[Row]:
     return [Row(*r) for r in spool._conn.execute(
         "SELECT seq, created, samples, size, exporter, pending FROM reports ORDER BY seq")]
-
-
-def read_spool(path: Path) -> Spooled:
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA locking_mode=EXCLUSIVE")  # as the agent: no -shm (the disk is full)
-    try:
-        last = conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()[0]
-        pending = dict(conn.execute("SELECT seq, pending FROM reports").fetchall())
-        bits = dict(conn.execute("SELECT name, bit FROM collectors").fetchall())
-    finally:
-        conn.close()
-    return Spooled(int(last), pending, bits)
 
 
 @dataclass

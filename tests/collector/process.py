@@ -75,14 +75,15 @@ def collector_process(tmp_path: Path, process_inventory: Path) -> Iterator[Runni
 
 @contextlib.contextmanager
 def start_collector(directory: Path, inventory: Path, extra: str = "",
-                    name: str = "collector", port: int | None = None) -> Iterator[Running]:
+                    name: str = "collector", port: int | None = None,
+                    host: str = "127.0.0.1") -> Iterator[Running]:
     """A collector process with ``directory/<name>.yml``: listen, inventory and ``extra``
     (more collector.yml, e.g. ``dc:`` and ``remote_write:``); tokens next to the inventory."""
     port = port or free_tcp_port()
     config = directory / f"{name}.yml"
-    config.write_text(f"listen: 127.0.0.1:{port}\ninventory: {inventory}\n{extra}",
+    config.write_text(f"listen: {host}:{port}\ninventory: {inventory}\n{extra}",
                       encoding="utf-8")
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
 
     def ready() -> bool:
         try:

@@ -341,14 +341,15 @@ def _http_ok(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def collector_process(fleet: Fleet, log_level: str = "info",
-                      timeout: float = 60.0) -> Iterator[tuple[PeerProcess, str]]:
+def collector_process(fleet: Fleet, log_level: str = "info", timeout: float = 60.0,
+                      extra: str = "") -> Iterator[tuple[PeerProcess, str]]:
     """``python -m netmon collector`` serving ``fleet`` on a free loopback port, until it
-    answers ``/-/ready``; stopped by its PID on exit. Yields the process and its base URL."""
+    answers ``/-/ready``; stopped by its PID on exit. Yields the process and its base URL.
+    ``extra`` is more collector.yml (e.g. ``remote_write:``)."""
     port = free_tcp_port()
     config = fleet.workdir / "collector.yml"
     config.write_text(f"listen: 127.0.0.1:{port}\ninventory: {fleet.inventory_path.name}\n"
-                      "dc: primary\n", encoding="utf-8")
+                      f"dc: primary\n{extra}", encoding="utf-8")
     url = f"http://127.0.0.1:{port}"
     argv = [sys.executable, "-m", "netmon", "--log.level", log_level, "collector",
             "--config", str(config)]

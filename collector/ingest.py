@@ -220,7 +220,8 @@ async def _commit(request: web.Request, store: Store, agent_id: str,
             state = store.agents[agent_id]
             try:
                 await forwarder.submit([prepared.raw[i] for i in indexes],
-                                       state.ident.identity)
+                                       state.ident.identity,
+                                       store.acked_after(agent_id, prepared))
             except SpoolError as exc:
                 log.error("push not stored: remote_write spool failed agent=%s error=%s",
                           agent_id, exc)

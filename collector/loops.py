@@ -68,6 +68,11 @@ async def remote_write_ctx(app: web.Application) -> AsyncIterator[None]:
     except SpoolError as exc:
         raise ConfigError(f"remote_write.spool.path: {exc}. Check the path and that the "
                           "collector's user may write there.") from None
+    store = app[LIVE].store
+    if store is not None and forwarder.spool.acked:
+        restored = store.restore_acked(forwarder.spool.acked)
+        log.info("acknowledged report numbers restored from the remote_write spool agents=%d",
+                 restored)
     session = aiohttp.ClientSession()
     task = asyncio.create_task(forwarder.run(session), name="netmon-collector-remote-write")
     yield

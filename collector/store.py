@@ -42,6 +42,7 @@ from collector.clock import Clock
 from collector.inventory import Inventory
 from collector.lines import IdentityLabels, RenderedBatch, RenderedFamily
 from collector.prepare import PreparedReport
+from collector.remote_write.spool import Acked
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,24 @@ class SeqWindow:
     def restart(self, seq: int) -> None:
         """The agent's numbering started again (a new spool): forget the old numbers."""
         self.starts, self.ends = [seq], [seq]
+
+    def ranges(self) -> tuple[tuple[int, int], ...]:
+        return tuple(zip(self.starts, self.ends, strict=True))
+
+    @classmethod
+    def of(cls, ranges: Iterable[tuple[int, int]]) -> SeqWindow:
+        """A window holding ``ranges`` (as :meth:`ranges` gives them; any order)."""
+        window = cls()
+        for first, last in sorted(ranges):
+            if window.ends and first <= window.ends[-1] + 1:
+                window.ends[-1] = max(window.ends[-1], last)
+            else:
+                window.starts.append(first)
+                window.ends.append(last)
+        return window
+
+    def copy(self) -> SeqWindow:
+        return SeqWindow(list(self.starts), list(self.ends), self.limit)
 
     @property
     def last(self) -> int | None:
@@ -189,6 +208,31 @@ class Store:
         """A report already accepted: its number was seen, and it brings nothing newer."""
         state = self.agents[agent_id]
         return state.seqs.seen(seq) and newest_ts <= state.newest_ts
+
+    def acked_after(self, agent_id: str, report: PreparedReport) -> Acked:
+        """What will have been acknowledged from the agent once ``report`` is committed: to
+        persist with its spooled rows (:class:`collector.remote_write.spool.Acked`)."""
+        state = self.agents[agent_id]
+        window = state.seqs.copy()
+        if window.seen(report.seq):
+            window.restart(report.seq)    # commit() treats it so (a duplicate never gets here)
+        else:
+            window.add(report.seq)
+        return Acked(agent_id, window.ranges(), max(state.newest_ts, report.newest_ts))
+
+    def restore_acked(self, found: Iterable[Acked]) -> int:
+        """At start: what a previous run acknowledged (from the remote_write spool), so a
+        report it acknowledged is a duplicate now too. Returns the agents restored."""
+        restored = 0
+        for acked in found:
+            state = self.agents.get(acked.agent)
+            if state is None:
+                continue
+            merged = SeqWindow.of([*state.seqs.ranges(), *acked.ranges])
+            state.seqs.starts, state.seqs.ends = merged.starts, merged.ends
+            state.newest_ts = max(state.newest_ts, acked.newest_ts)
+            restored += 1
+        return restored
 
     def known_duplicate(self, agent_id: str, seq: int, created: float) -> bool:
         """A report announced (by its headers) as ``seq``, made at ``created`` (agent clock,

@@ -33,7 +33,7 @@ from collector.remote_write.config import RemoteWriteConfig
 from collector.remote_write.errors import Rejected, Retryable, SpoolError
 from collector.remote_write.sender import send
 from collector.remote_write.series import encode_batches
-from collector.remote_write.spool import Entry, Pending, Spool
+from collector.remote_write.spool import Acked, Entry, Pending, Spool
 from netmon.wire import Batch
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,10 @@ class Forwarder:
 
     # --- the push side -----------------------------------------------------------------------
 
-    async def submit(self, batches: Sequence[Batch], identity: Identity) -> None:
-        """Encode and spool ``batches`` of the agent ``identity``; raises SpoolError."""
+    async def submit(self, batches: Sequence[Batch], identity: Identity,
+                     acked: Acked | None = None) -> None:
+        """Encode and spool ``batches`` of the agent ``identity`` (with what was
+        acknowledged from it, ``acked``, in the same transaction); raises SpoolError."""
         fixed = identity.labels()
         max_samples = self.config.max_samples_per_send
 
@@ -72,7 +74,7 @@ class Forwarder:
             return [Pending(compress(f.body), f.samples, f.oldest_ts)
                     for f in encode_batches(batches, fixed, self.constant, max_samples)]
 
-        dropped = await self.spool.put(make)
+        dropped = await self.spool.put(make, acked)
         self._wake.set()
         if dropped:
             self.samples.labels("dropped").inc(dropped)

@@ -21,12 +21,18 @@ Rows go out oldest first and are deleted when the store has answered (2xx, or a 
   time>`` and a new spool is started: logged as an error, with the file kept for inspection.
 * The index of rows (id, time, samples, bytes) lives on the loop, so the depth, the lag
   and the next row are known without a query.
+* **What was acknowledged.** With the rows of a push, in the same transaction, goes the
+  agent's set of acknowledged report numbers (as ranges) and its newest batch time
+  (:class:`Acked`): a collector killed after the commit and before its answer reached the
+  agent finds, at its next start, that the report it is sent again was already spooled, and
+  answers it as a duplicate instead of forwarding its samples a second time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import json
 import logging
 import os
 import sqlite3
@@ -44,7 +50,7 @@ from collector.remote_write.errors import SpoolError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Entry", "Pending", "Spool", "SpoolFile"]
+__all__ = ["Acked", "Entry", "Pending", "Spool", "SpoolFile"]
 
 _SCHEMA_VERSION: Final = 1
 _T = TypeVar("_T")
@@ -57,6 +63,16 @@ class Pending:
     body: bytes           # snappy-compressed WriteRequest
     samples: int
     oldest_ts: float      # the oldest sample's time (Unix seconds), for log lines
+
+
+@dataclass(frozen=True, slots=True)
+class Acked:
+    """An agent's acknowledged report numbers, as ``[(first, last), ...]`` ranges, and the
+    time of the newest batch accepted from it (agent clock)."""
+
+    agent: str
+    ranges: tuple[tuple[int, int], ...]
+    newest_ts: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +127,8 @@ class SpoolFile:
             elif version != _SCHEMA_VERSION or "pending" not in tables:
                 raise sqlite3.DatabaseError(f"schema version {version}, tables "
                                             f"{sorted(tables)}: not a netmon spool")
+            db.execute("CREATE TABLE IF NOT EXISTS acked (agent TEXT PRIMARY KEY, "
+                       "ranges TEXT NOT NULL, newest_ts REAL NOT NULL)")
             db.execute("SELECT count(*) FROM pending").fetchone()  # reads every page header
         except sqlite3.DatabaseError:
             db.close()
@@ -122,7 +140,21 @@ class SpoolFile:
                                "ORDER BY id")
         return [Entry(*row) for row in rows]
 
-    def put(self, enqueued: float, items: Sequence[Pending]) -> list[Entry]:
+    def acked(self) -> list[Acked]:
+        out = []
+        for agent, ranges, newest in self.db.execute("SELECT agent, ranges, newest_ts "
+                                                     "FROM acked"):
+            try:
+                pairs = tuple((int(a), int(b)) for a, b in json.loads(ranges))
+            except (ValueError, TypeError):
+                log.error("remote_write spool: unreadable acknowledged ranges of agent=%s, "
+                          "ignored", agent)
+                continue
+            out.append(Acked(agent, pairs, float(newest)))
+        return out
+
+    def put(self, enqueued: float, items: Sequence[Pending],
+            acked: Acked | None = None) -> list[Entry]:
         out = []
         self.db.execute("BEGIN")
         try:
@@ -132,6 +164,10 @@ class SpoolFile:
                     "(?, ?, ?, ?)", (enqueued, item.oldest_ts, item.samples, item.body))
                 assert cursor.lastrowid is not None
                 out.append(Entry(cursor.lastrowid, enqueued, item.samples, len(item.body)))
+            if acked is not None:
+                self.db.execute("INSERT OR REPLACE INTO acked (agent, ranges, newest_ts) "
+                                "VALUES (?, ?, ?)", (acked.agent, json.dumps(acked.ranges),
+                                                     acked.newest_ts))
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -177,6 +213,8 @@ class Spool:
         self.pending_samples = 0
         self.pending_bytes = 0
         self.in_flight: int | None = None
+        #: Acknowledged report numbers found at open (see :class:`Acked`).
+        self.acked: list[Acked] = []
         self._executor: ThreadPoolExecutor | None = None
         self._file: SpoolFile | None = None
 
@@ -194,6 +232,7 @@ class Spool:
         self._file = await self._call(SpoolFile, self.config.path)
         for entry in await self._call(self._file.entries):
             self._add(entry)
+        self.acked = await self._call(self._file.acked)
         if self.index:
             log.info("remote_write spool reopened with %d samples (%d bytes) pending path=%s",
                      self.pending_samples, self.pending_bytes, self.config.path)
@@ -224,16 +263,18 @@ class Spool:
             self.pending_bytes -= entry.size
         return entry
 
-    async def put(self, make: Callable[[], Sequence[Pending]]) -> int:
-        """Spool what ``make()`` returns (it runs in the spool's thread: encode there);
-        returns the samples dropped to stay within ``max_bytes`` (oldest first)."""
+    async def put(self, make: Callable[[], Sequence[Pending]],
+                  acked: Acked | None = None) -> int:
+        """Spool what ``make()`` returns (it runs in the spool's thread: encode there), and
+        ``acked`` in the same transaction; returns the samples dropped to stay within
+        ``max_bytes`` (oldest first)."""
         file = self._file
         if file is None:
             raise SpoolError("the remote_write spool is not open")
         enqueued = self.clock.wall()
 
         def work() -> list[Entry]:
-            return file.put(enqueued, make())
+            return file.put(enqueued, make(), acked)
 
         for entry in await self._call(work):
             self._add(entry)

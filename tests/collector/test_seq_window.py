@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from collector.store import SeqWindow
 
 
@@ -41,3 +44,21 @@ def test_restart_forgets_old_numbers() -> None:
         window.add(seq)
     window.restart(3)
     assert window.seen(3) and not window.seen(4)
+
+
+@given(st.sets(st.integers(0, 400), max_size=120), st.sets(st.integers(0, 400), max_size=60))
+def test_ranges_round_trip_and_merge_as_persisted(first: set[int], second: set[int]) -> None:
+    """What goes into the remote_write spool (``ranges()``) comes back as the same window,
+    and merging two persisted windows holds exactly their union."""
+    a, b = SeqWindow(), SeqWindow()
+    for seq in first:
+        a.add(seq)
+    for seq in second:
+        b.add(seq)
+    again = SeqWindow.of(a.ranges())
+    assert again.ranges() == a.ranges()
+    merged = SeqWindow.of([*a.ranges(), *b.ranges()])
+    assert {s for s in range(402) if merged.seen(s)} == first | second
+    copy = a.copy()
+    copy.add(401)
+    assert not a.seen(401) or 401 in first

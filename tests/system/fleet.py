@@ -94,6 +94,14 @@ class DataCentre:
         self._stack.close()
         self.collector = self._stack = None
 
+    def kill(self) -> None:
+        """SIGKILL: a crash or a power cut (nothing is flushed, nothing is answered)."""
+        assert self.collector is not None and self._stack is not None
+        self.collector.process.proc.send_signal(signal.SIGKILL)
+        self.collector.process.proc.wait(timeout=10)
+        self._stack.close()
+        self.collector = self._stack = None
+
     def metric(self, name: str, **labels: str) -> float:
         assert self.collector is not None
         status, body = self.collector.get("/metrics")

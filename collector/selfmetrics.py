@@ -13,7 +13,9 @@ collector):
   agent's clock) of the newest batch received: how current its data is, while
   ``last_report`` says whether it still reaches this collector (an agent whose reports
   arrive but whose newest batch is old is catching up, not dead);
-* ``netmon_agent_late_samples_total{agent}``: samples of its late batches.
+* ``netmon_agent_late_samples_total{agent}``: samples of its late batches;
+* ``netmon_site_info{site,kind,district,ward,latitude,longitude}`` 1 for every site of the
+  inventory (the WAN map joins on ``site``).
 
 Late samples and remote_write (:mod:`collector.remote_write`):
 
@@ -48,7 +50,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import generate_latest
 
-from collector.runtime import Live
+from collector.runtime import Live, Runtime
 from exporters.exposition import format_value
 
 if TYPE_CHECKING:
@@ -112,7 +114,22 @@ class _Agents:
         info = GaugeMetricFamily("netmon_collector_info", "This collector's data centre.",
                                  labels=["dc"])
         info.add_metric([runtime.config.dc], 1.0)
-        yield from (up, last, reports, series, newest, late, stored, info)
+        yield from (up, last, reports, series, newest, late, stored, info, _sites(runtime))
+
+
+def _sites(runtime: Runtime) -> Metric:
+    """Every site of the inventory with its coordinates, for maps (joined on ``site``)."""
+    districts = {d.code: d.name for d in runtime.inventory.districts}
+    info = GaugeMetricFamily("netmon_site_info", "A site of the inventory: its kind (ward or "
+                             "dc), district, ward name and coordinates (WGS 84 degrees).",
+                             labels=["site", "kind", "district", "ward", "latitude",
+                                     "longitude"])
+    for site in runtime.inventory.sites:
+        info.add_metric([site.id, site.kind, districts.get(site.district, ""),
+                         site.name if site.kind == "ward" else "",
+                         "" if site.lat is None else f"{site.lat:.6f}",
+                         "" if site.lon is None else f"{site.lon:.6f}"], 1.0)
+    return info
 
 
 class WeightedHistogram:

@@ -26,7 +26,6 @@ from mixin.generate.errors import MixinError
 from mixin.generate.grafana import to_json
 from mixin.generate.model import Alert, Group
 from mixin.generate.rules_dc_hosts import dc_host_groups
-from mixin.generate.rules_locations import location_group
 from mixin.generate.rules_pipeline import pipeline_groups
 from mixin.generate.rules_recording import recording_group
 from mixin.generate.rules_wan import wan_groups
@@ -45,7 +44,6 @@ def rule_files(config: Config) -> dict[str, list[Group]]:
         "netmon-wan.rules.yml": wan_groups(config),
         "netmon-pipeline.rules.yml": pipeline_groups(config),
         "netmon-dc-hosts.rules.yml": dc_host_groups(config),
-        "netmon-ward-locations.rules.yml": [location_group(config)],
     }
 
 

@@ -136,8 +136,6 @@ class Dashboards:
     uid_prefix: str
     refresh: str
     time_from: str
-    inventory: str
-    sites: int
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def _geomap(config: Config, district: str) -> Panel:
     expr = f"""
       {selector("netmon:ward:state", district)}
     * on (site) group_left (latitude, longitude)
-      netmon:ward:location
+      max by (site, latitude, longitude) (netmon_site_info{{kind="ward"}})
     """
     layer = {
         "type": "markers", "name": "Phường/xã", "tooltip": True,
@@ -45,8 +45,8 @@ def _geomap(config: Config, district: str) -> Panel:
         "geomap", "Bản đồ phường/xã theo trạng thái (map of wards by state)",
         [Target(expr, instant=True, table=True)], width=14, height=16,
         description="Mỗi điểm là một phường/xã tại toạ độ của nó trong inventory "
-                    "(netmon:ward:location); xanh: bình thường, cam: mất một uplink, đỏ: mất "
-                    "kết nối.",
+                    "(netmon_site_info, từ collector); xanh: bình thường, cam: mất một "
+                    "uplink, đỏ: mất kết nối.",
         options={"view": {"id": "coords", **HANOI},
                  "controls": {"showZoom": True, "mouseWheelZoom": True,
                               "showAttribution": True},

@@ -6,8 +6,17 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from collector.state import LIVE
 from tests.collector.conftest import Collector
-from tests.collector.helpers import AGENT, BACKUP_HOST, DC_HOST, OTHER, Pusher, family
+from tests.collector.helpers import (
+    AGENT,
+    BACKUP_HOST,
+    DC_HOST,
+    OTHER,
+    Pusher,
+    family,
+    parse_metrics,
+)
 from tests.peers.exposition import parse
 from tests.peers.promtool import check_metrics
 
@@ -131,3 +140,17 @@ async def test_promtool_parses_every_endpoint(collector: Collector) -> None:
     assert {dict(k).get("le") for k in wan.series("probe_duration_seconds_bucket")} \
         == {"0.1", "+Inf"}
     assert [dict(k).get("le") for k in wan.series("probe_duration_seconds_sum")] == [None]
+
+
+async def test_every_site_is_exported_with_its_coordinates(collector: Collector) -> None:
+    """``netmon_site_info`` lists the inventory's sites for the WAN map (joined on site)."""
+    info = parse_metrics(await collector.text("/metrics"))
+    sites = {dict(labels)["site"]: dict(labels) for (name, labels) in info
+             if name == "netmon_site_info"}
+    inventory = collector.app[LIVE].runtime
+    assert inventory is not None
+    assert set(sites) == {s.id for s in inventory.inventory.sites}
+    assert sites["00001"] == {"site": "00001", "kind": "ward", "district": "Quận Ba Đình",
+                              "ward": "Phường Phúc Xá", "latitude": "21.046798",
+                              "longitude": "105.848112"}
+    assert any(s["kind"] == "dc" and s["ward"] == "" for s in sites.values())

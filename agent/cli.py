@@ -82,9 +82,11 @@ async def _once(config: AgentConfig) -> int:
     from exporters.snmp.client import SnmpStack
 
     stack = SnmpStack()
+    agent = Agent(config, stack)
     try:
-        result = await Agent(config, stack).once()
+        result = await agent.once()
     finally:
+        agent.close()
         stack.close()
     sys.stdout.buffer.write(result.exposition)
     sys.stdout.buffer.flush()

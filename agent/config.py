@@ -40,15 +40,20 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from exporters.errors import ConfigError
 from exporters.host import HostConfig
+from exporters.probe.config import ProbeConfig
 from exporters.secrets import Secret
 from exporters.snmp.client import Limits
 from exporters.snmp.config import SnmpConfig
 from exporters.snmp.exporter import SnmpTargetConfig
 from netmon.wire import PUSH_PATH
+
+if TYPE_CHECKING:  # the CLI exporter (netmiko, TextFSM) is imported only when configured
+    from exporters.cli import CliConfig
 
 __all__ = ["AGENT_BATCH", "DEFAULT_SPOOL_PATH", "AgentConfig", "CollectorConfig",
            "HostJobConfig", "ShippingConfig", "SnmpJobConfig", "SpoolConfig"]
@@ -240,6 +245,10 @@ class AgentConfig:
     token_file: str = ""
     host: HostJobConfig = field(default_factory=HostJobConfig)
     snmp: tuple[SnmpJobConfig, ...] = ()
+    #: CLI checks over SSH (``exporters.cli``): None when the section is absent.
+    cli: CliConfig | None = None
+    #: WAN path probes (``exporters.probe``); no targets: none run.
+    probes: ProbeConfig = field(default_factory=ProbeConfig)
     jitter: float = 1.0
     shipping: ShippingConfig = field(default_factory=ShippingConfig)
     #: The file it was read from, for messages ("" when built in code).
@@ -258,17 +267,18 @@ class AgentConfig:
             if names.count(name) > 1:
                 raise ConfigError(f"collector name {name!r} is used twice; give each collector "
                                   "its own name")
-        exporters = ([self.host.name] if self.host.enabled else []) + [
-            s.exporter_name for s in self.snmp]
+        exporters = self.exporter_names
         for name in exporters:
             if name == AGENT_BATCH:
                 raise ConfigError(f"exporter name {AGENT_BATCH!r} is reserved for the agent's "
                                   "own metrics; choose another name")
             if exporters.count(name) > 1:
                 raise ConfigError(f"exporter name {name!r} is used twice; give each SNMP target "
-                                  "its own name")
+                                  "and CLI device its own name")
 
     @property
     def exporter_names(self) -> list[str]:
+        cli = [d.exporter_name for d in self.cli.devices] if self.cli is not None else []
+        probes = [self.probes.name] if self.probes.targets else []
         return ([self.host.name] if self.host.enabled else []) + [
-            s.exporter_name for s in self.snmp]
+            s.exporter_name for s in self.snmp] + cli + probes

@@ -39,8 +39,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node
 
 from agent.config import (
@@ -56,6 +57,7 @@ from agent.config import (
 from agent.token import read_token
 from exporters.errors import ConfigError
 from exporters.host import HostConfig
+from exporters.probe.config_load import parse_probe_config
 from exporters.snmp.client import Limits, SnmpStack
 from exporters.snmp.config import SnmpConfig
 from exporters.snmp.config_load import load_snmp_config
@@ -78,11 +80,14 @@ from exporters.snmp.yaml_nodes import (
     string,
 )
 
+if TYPE_CHECKING:
+    from exporters.cli import CliConfig
+
 __all__ = ["byte_size", "default_module_files", "load_agent_config", "parse_agent_config"]
 
 _TOP = frozenset({"agent_id", "token_file", "collectors", "jitter", "exporters", "shipping"})
 _COLLECTOR = frozenset({"url", "name", "timeout"})
-_EXPORTERS = frozenset({"host", "snmp"})
+_EXPORTERS = frozenset({"host", "snmp", "cli", "probes"})
 _HOST_OPTIONS = frozenset({"mount_points_exclude", "fs_types_exclude",
                            "diskstats_device_exclude", "diskstats_device_include",
                            "netdev_device_exclude", "netdev_device_include"})
@@ -221,10 +226,15 @@ class _Loader:
         snmp_nodes = items(exporters.get("snmp", NULL_NODE), exporters_where, "snmp")
         snmp = tuple(self.snmp(item, exporters_where.child(f"snmp[{i}]"))
                      for i, item in enumerate(snmp_nodes))
-        names = [host.name if host.enabled else "", *(s.exporter_name for s in snmp)]
-        _unique(names, [host_node, *snmp_nodes], where, "exporter name",
-                "Give each SNMP target its own name:.")
-        for name, node in zip(names, [host_node, *snmp_nodes], strict=True):
+        cli = (self.cli(exporters["cli"], exporters_where.child("cli"))
+               if "cli" in exporters and not is_null(exporters["cli"]) else None)
+        probes_node = exporters.get("probes", NULL_NODE)
+        probes = parse_probe_config(probes_node, exporters_where.child("probes"))
+        names = [host.name if host.enabled else "", *(s.exporter_name for s in snmp),
+                 probes.name if probes.targets else ""]
+        _unique(names, [host_node, *snmp_nodes, probes_node], where, "exporter name",
+                "Give each SNMP target its own name: (and the probes another).")
+        for name, node in zip(names, [host_node, *snmp_nodes, probes_node], strict=True):
             if name == AGENT_BATCH:
                 raise where.error(node, f"exporter name {AGENT_BATCH!r} is reserved for the "
                                   "agent's own metrics", "Choose another name:.")
@@ -236,7 +246,21 @@ class _Loader:
                               "spread (1: the whole interval).")
         return _checked(root, where, lambda: AgentConfig(
             agent_id=agent_id, collectors=collectors, token=token, token_file=token_file,
-            host=host, snmp=snmp, jitter=jitter, shipping=shipping, source=self.source))
+            host=host, snmp=snmp, cli=cli, probes=probes, jitter=jitter, shipping=shipping,
+            source=self.source))
+
+    def cli(self, node: Node, where: Where) -> CliConfig:
+        """``exporters.cli``: read by :func:`exporters.cli.load_cli_config` (imported only
+        when the section is there: netmiko and TextFSM cost an agent without CLI devices
+        nothing); its messages name the key path, prefixed here with the file and line."""
+        from exporters.cli import load_cli_config
+
+        data = SafeConstructor().construct_document(node)
+        if not isinstance(data, dict):
+            raise where.error(node, f"must be a mapping, found {node_kind(node)}",
+                              "Give credentials: and devices:.")
+        line = node.start_mark.line + 1
+        return load_cli_config(data, source=f"{self.source}:{line}: exporters", base=self.base)
 
     def collector(self, node: Node, where: Where) -> CollectorConfig:
         f = fields(node, where, _COLLECTOR, required=("url",))

@@ -33,6 +33,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import aiohttp
 
@@ -48,6 +49,9 @@ from agent.spool import Spool
 from exporters.exposition import render
 from exporters.harness import ExporterRun, all_families, run_exporter
 from exporters.snmp.client import SnmpStack
+
+if TYPE_CHECKING:
+    from exporters.cli import CliPool
 from netmon.wire import batch
 
 __all__ = ["Agent", "OnceResult", "new_session", "run_agents"]
@@ -80,9 +84,16 @@ class Agent:
 
     def __init__(self, config: AgentConfig, stack: SnmpStack | None,
                  session: aiohttp.ClientSession | None = None, *,
-                 jobs: Sequence[Job] | None = None, outbox: Outbox | None = None) -> None:
+                 jobs: Sequence[Job] | None = None, outbox: Outbox | None = None,
+                 cli_pool: CliPool | None = None) -> None:
         self.config = config
-        self.jobs = list(jobs) if jobs is not None else build_jobs(config, stack)
+        #: CLI sessions' threads: the caller's, or the agent's own (closed when it stops).
+        self._own_cli_pool: CliPool | None = None
+        if cli_pool is None and jobs is None and config.cli is not None and config.cli.devices:
+            from exporters.cli import CliPool
+
+            cli_pool = self._own_cli_pool = CliPool(config.cli.workers)
+        self.jobs = list(jobs) if jobs is not None else build_jobs(config, stack, cli_pool)
         names = [job.name for job in self.jobs]
         if AGENT_BATCH in names or len(set(names)) != len(names):
             raise ConfigError(f"agent {config.agent_id}: exporter names must be unique and not "
@@ -108,6 +119,13 @@ class Agent:
         families = all_families(runs) + self.metrics.families(
             self.outbox.stats() if self.outbox is not None else None)
         return OnceResult(render(families), tuple(runs))
+
+    def close(self) -> None:
+        """Release what the agent made for itself (the CLI thread pool); run() does it when
+        it ends, a caller of once() when it is done."""
+        if self._own_cli_pool is not None:
+            self._own_cli_pool.close()
+            self._own_cli_pool = None
 
     # --- run ----------------------------------------------------------------------------------
 
@@ -169,6 +187,7 @@ class Agent:
                 self.outbox = None
             if owned and session is not None:
                 await session.close()
+            self.close()
 
     async def _schedule(self, job: Job, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()

@@ -54,7 +54,7 @@ class Labels:
 @dataclass(frozen=True)
 class Probes:
     rtt_metric: str
-    success_metric: str
+    loss_metric: str
     dc_label: str
 
 

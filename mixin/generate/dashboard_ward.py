@@ -31,7 +31,6 @@ _OPER_STATUS = [{"type": "value", "options": {
     for value, text, color in ((1, "up", "green"), (2, "down", "red"),
                                (3, "testing", "blue"), (5, "dormant", "yellow"),
                                (7, "lowerLayerDown", "orange"))}}]
-_PROBES_PENDING = ("các probe WAN chưa có (probes land with the probes issue)")
 
 
 def _state_timeline(title: str, target: Target) -> Panel:
@@ -82,13 +81,11 @@ def ward_page(config: Config) -> dict[str, Any]:
             for d in ("in", "out") for k in ("errors", "discards")], unit="pps"),
         timeseries("Độ trễ đến từng DC (round trip to each data centre)", [
             Target(f"max by ({p.dc_label}) ({selector(p.rtt_metric, ward)})",
-                   legend=f"DC {{{{{p.dc_label}}}}}")], unit="s",
-            may_be_empty=_PROBES_PENDING),
+                   legend=f"DC {{{{{p.dc_label}}}}}")], unit="s"),
         timeseries("Mất gói đến từng DC (loss to each data centre)", [
-            Target(f"1 - avg by ({p.dc_label}) (avg_over_time("
-                   f"{selector(p.success_metric, ward)}[{w.loss}]))",
-                   legend=f"DC {{{{{p.dc_label}}}}}")], unit="percentunit",
-            may_be_empty=_PROBES_PENDING),
+            Target(f"max by ({p.dc_label}) (avg_over_time("
+                   f"{selector(p.loss_metric, ward)}[{w.loss}]))",
+                   legend=f"DC {{{{{p.dc_label}}}}}")], unit="percentunit"),
         timeseries("CPU router", [
             Target(f"avg({selector('hrProcessorLoad', s.ward_router, ward)})",
                    legend="CPU")], unit="percent"),

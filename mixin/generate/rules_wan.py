@@ -189,13 +189,13 @@ def _paths(config: Config) -> list[Alert]:
             "ward runs on its primary or backup uplink, the latency to the other DC)."),
         Alert(
             "WardPacketLoss", f"""
-            1 - min by ({WARD_ID}, {p.dc_label}) (
-              avg_over_time({selector(p.success_metric, wr)}[{config.windows.loss}])
+            max by ({WARD_ID}, {p.dc_label}) (
+              avg_over_time({selector(p.loss_metric, wr)}[{config.windows.loss}])
             ) > {t.loss_ratio:g}
             """,
             "warning", "ward-path",
             f"{_WARD}: mất gói đến DC {dc} ({{{{ $value | humanizePercentage }}}})",
-            f"Tỉ lệ probe thất bại từ {_WARD} đến data centre {dc} trong "
+            f"Tỉ lệ gói probe bị mất từ {_WARD} đến data centre {dc} trong "
             f"{config.windows.loss} trên {t.loss_ratio:.0%}.",
             "lỗi và hủy gói trên uplink, lưu lượng so với băng thông, mất gói đến DC còn "
             "lại (Check first: errors and discards on the uplinks, traffic against the "

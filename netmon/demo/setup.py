@@ -127,8 +127,21 @@ def _ward_agent_yaml(files: DemoFiles, ward: WardAgent, token: Path, interval: f
         f"      interval: {interval:g}s\n"
         f"      files: [{_yaml_string(str(netmon_modules_path()))}, "
         f"{_yaml_string(str(files.workdir / 'snmp-auths.yml'))}]\n"
+        f"{_probes_yaml(files, interval)}"
         f"shipping:\n  grace: 2s\n"
         f"  spool:\n    path: {_yaml_string(str(spool))}\n")
+
+
+def _probes_yaml(files: DemoFiles, interval: float) -> str:
+    """Each ward probes its data centre's collector: ICMP echo where this host allows it
+    (root, or ``ping_group_range``), else TCP connects to the collector's port; three packets
+    a run, so 579 wards probing one collector cost it little."""
+    host, _, port = files.listen.rpartition(":")
+    gap = min(1.0, interval / 4)
+    return (f"  probes:\n    interval: {interval:g}s\n    count: 3\n    spacing: {gap:g}s\n"
+            f"    timeout: {gap:g}s\n    targets:\n"
+            f"      - {{name: dc-primary-collector, address: {host.strip('[]')}, port: {port},"
+            f" labels: {{probe_dc: primary, probe_role: collector}}}}\n")
 
 
 def _host_agent_yaml(agent_id: str, token: Path, listen: str, interval: float,

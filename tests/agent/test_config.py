@@ -185,6 +185,13 @@ REFUSALS = [
     ("agent_id: a\nshipping:\n  spool:\n    path: ''\n", 4, "path is empty"),
     ("agent_id: a\nshipping:\n  backoff_base: 10s\n  backoff_max: 1s\n", 4,
      "backoff_max (1s) is shorter than backoff_base (10s)"),
+    ("agent_id: a\nexporters:\n  cli:\n    devices:\n      - {name: r1, hots: 10.0.0.1}\n", 4,
+     "cli.devices[0]: unknown key 'hots'"),
+    ("agent_id: a\nexporters:\n  cli: [r1]\n", 3, "must be a mapping"),
+    ("agent_id: a\nexporters:\n  probes:\n    targets:\n      - {name: p, address: 10.0.0.1,"
+     " labels: {probe_dc: tertiary}}\n", 5, "probe_dc"),
+    ("agent_id: a\nexporters:\n  probes:\n    interval: 5s\n    targets:\n"
+     "      - {name: p, address: 10.0.0.1}\n", 4, "longer than the interval (5s)"),
     ("agent_id: a\nexporters: [host]\n", 2, "expected a mapping"),
     ("agent_id: a\n  bad: indentation\n", 2, "not valid YAML"),
     ("- agent_id: a\n", 1, "top level must be a mapping"),
@@ -230,9 +237,19 @@ def test_secrets_never_print(tmp_path: Path) -> None:
     assert TOKEN not in str(config)
 
 
-def test_the_example_config_loads() -> None:
-    example = Path(__file__).parents[2] / "agent" / "agent.example.yml"
+def test_the_example_config_loads(tmp_path: Path) -> None:
+    example = tmp_path / "agent.yml"
+    example.write_text((Path(__file__).parents[2] / "agent" / "agent.example.yml").read_text(
+        encoding="utf-8"), encoding="utf-8")
+    password = tmp_path / "cli-ward-ro.password"       # next to it, as the example says
+    password.write_text("s3cret\n", encoding="utf-8")
+    password.chmod(0o600)
     config = load_agent_config(example, read_token_file=False)
     assert [c.name for c in config.collectors] == ["dc-primary", "dc-backup"]
-    assert config.exporter_names == ["host", "snmp:hn-bd-phucxa-r1"]
+    assert config.exporter_names == ["host", "snmp:hn-bd-phucxa-r1", "cli:hn-bd-phucxa-r1",
+                                     "probe"]
+    assert config.cli is not None and "s3cret" not in repr(config)
+    assert [t.name for t in config.probes.targets] == ["dc-primary-collector",
+                                                       "dc-backup-collector",
+                                                       "dc-primary-gateway"]
     assert config.snmp[0].snmp.auths["netmon_v3"].version == 3

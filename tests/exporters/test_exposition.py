@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from prometheus_client import Metric
+from prometheus_client.core import HistogramMetricFamily
 
 from exporters.exposition import render
 from exporters.gofloat import format_f, format_g
@@ -63,3 +64,18 @@ def test_go_float_formatting() -> None:
     assert format_f(0.00001) == "0.00001"
     assert format_f(1.5e20) == "150000000000000000000"
     assert format_f(0.10000000149011612, 32) == "0.1"
+
+
+def test_histogram_buckets_in_numeric_order_then_sum_and_count_as_go_writes_them() -> None:
+    family = HistogramMetricFamily("rtt_seconds", "Round trips.", labels=["target"])
+    for target in ("b", "a"):
+        family.add_metric([target], buckets=[("0.0016", 1.0), ("0.0032", 2.0), ("0.0128", 3.0),
+                                             ("1.6384", 4.0), ("13.1072", 5.0), ("+Inf", 5.0)],
+                          sum_value=0.5)
+    lines = render([family]).decode().splitlines()[2:]
+    assert [line.split(" ")[0] for line in lines[:8]] == [
+        'rtt_seconds_bucket{le="0.0016",target="a"}', 'rtt_seconds_bucket{le="0.0032",target="a"}',
+        'rtt_seconds_bucket{le="0.0128",target="a"}', 'rtt_seconds_bucket{le="1.6384",target="a"}',
+        'rtt_seconds_bucket{le="13.1072",target="a"}', 'rtt_seconds_bucket{le="+Inf",target="a"}',
+        'rtt_seconds_sum{target="a"}', 'rtt_seconds_count{target="a"}']
+    assert lines[8].startswith('rtt_seconds_bucket{le="0.0016",target="b"}')

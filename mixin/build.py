@@ -25,6 +25,7 @@ from mixin.generate.dashboard_ward import ward_page
 from mixin.generate.errors import MixinError
 from mixin.generate.grafana import to_json
 from mixin.generate.model import Alert, Group
+from mixin.generate.rules_cli import cli_groups
 from mixin.generate.rules_dc_hosts import dc_host_groups
 from mixin.generate.rules_pipeline import pipeline_groups
 from mixin.generate.rules_recording import recording_group
@@ -42,6 +43,7 @@ def rule_files(config: Config) -> dict[str, list[Group]]:
     return {
         "netmon-recording.rules.yml": [recording_group(config)],
         "netmon-wan.rules.yml": wan_groups(config),
+        "netmon-ward-cli.rules.yml": cli_groups(config),
         "netmon-pipeline.rules.yml": pipeline_groups(config),
         "netmon-dc-hosts.rules.yml": dc_host_groups(config),
     }

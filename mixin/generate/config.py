@@ -68,6 +68,7 @@ class Windows:
     drops: str
     fs_predict: str
     host_rate: str
+    config_change: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Thresholds:
     router_memory_ratio: float
     latency_seconds: float
     loss_ratio: float
+    optical_rx_dbm_min: float
     district_min_wards: float
     district_ratio: float
     agent_late_seconds: float

@@ -29,6 +29,7 @@ from exporters.host.loadavg import LoadavgCollector
 from exporters.host.meminfo import MeminfoCollector
 from exporters.host.netdev import NetdevCollector
 from exporters.host.stat import StatCollector
+from exporters.host.timex import TimexCollector
 from exporters.host.uname import UnameCollector
 
 __all__ = ["CollectorRun", "HostExporter", "collector_families", "default_collectors"]
@@ -49,6 +50,7 @@ def default_collectors(config: HostConfig) -> list[Collector]:
                                                    config.netdev_device_include)),
         StatCollector(config.procfs_path),
         TimeCollector(),
+        TimexCollector(),
         UnameCollector(config.procfs_path),
     ]
 

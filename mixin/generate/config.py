@@ -69,6 +69,7 @@ class Windows:
     fs_predict: str
     host_rate: str
     config_change: str
+    clock_sync: str
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from mixin.generate.model import selector
 
 __all__ = ["netmon_health"]
 
-_REMOTE_WRITE_PENDING = "remote_write của collector chưa có (remote_write lands later)"
-_SPOOL_PENDING = "spool của agent chưa có (the agent's spool lands later)"
 
 
 def netmon_health(config: Config) -> dict[str, Any]:
@@ -52,32 +50,27 @@ def netmon_health(config: Config) -> dict[str, Any]:
               {selector("netmon_agent_last_report_timestamp_seconds", col)}
             ))
             """, legend="{{agent}}", instant=True)], unit="s"),
-        timeseries("Độ sâu hàng đợi/spool (reports waiting, deepest agents)", [Target("""
-            topk(10, max by (agent) (
-              netmon_agent_spool_reports or netmon_agent_queue_reports
-            ))
-            """, legend="{{agent}}")], unit="short",
-            description="netmon_agent_spool_reports khi spool đã có; trước đó, hàng đợi "
-                        "trong bộ nhớ netmon_agent_queue_reports."),
+        timeseries("Độ sâu spool (reports waiting, deepest agents)", [Target(
+            "topk(10, max by (agent) (netmon_agent_spool_reports))", legend="{{agent}}")],
+            unit="short"),
         timeseries("Dữ liệu chưa được nhận, cũ nhất (backlog age per agent, worst 10)", [
             Target("topk(10, max by (agent) (netmon_agent_spool_backlog_age_seconds))",
-                   legend="{{agent}}")], unit="s", may_be_empty=_SPOOL_PENDING),
+                   legend="{{agent}}")], unit="s"),
         timeseries("Độ trễ dữ liệu khi đến collector, p99 (sample lateness)", [Target(f"""
             histogram_quantile(0.99, sum by (le, {src}) (
               rate({selector("netmon_collector_sample_lateness_seconds_bucket", col)}[{w}])
             ))
-            """, legend=by)], unit="s", may_be_empty=_SPOOL_PENDING),
+            """, legend=by)], unit="s"),
         timeseries("Báo cáo agent gửi thất bại (failed pushes by reason)", [Target(
             f"sum by (reason) (rate(netmon_agent_reports_failed_total[{w}]))",
             legend="{{reason}}")], unit="reqps"),
         timeseries("Độ trễ remote_write (remote_write lag)", [Target(
             selector("netmon_collector_remote_write_lag_seconds", col), legend=by)],
-            unit="s", may_be_empty=_REMOTE_WRITE_PENDING),
+            unit="s"),
         timeseries("Mẫu remote_write theo kết quả (remote_write samples by result)", [Target(
             f"sum by ({src}, result) (rate("
             f"{selector('netmon_collector_remote_write_samples_total', col)}[{w}]))",
-            legend=f"{by} {{{{result}}}}")], unit="short",
-            may_be_empty=_REMOTE_WRITE_PENDING),
+            legend=f"{by} {{{{result}}}}")], unit="short"),
     ]
     variables = [query_variable(
         "collector", "Collector",

@@ -141,5 +141,19 @@ def dc_host_groups(config: Config) -> list[Group]:
             "đồng hồ của collector (ước lượng khi không có timex).",
             "dịch vụ NTP/chrony (chronyc tracking), kết nối đến máy chủ NTP (Check first: "
             "the NTP/chrony service (chronyc tracking), reachability of the NTP servers)."),
+        Alert(
+            "DcHostClockNotSynchronising", f"""
+              min_over_time({selector("node_timex_sync_status", dc)}[{w.clock_sync}]) == 0
+            and
+              {selector("node_timex_maxerror_seconds", dc)} >= 16
+            """,
+            "warning", "dc-host",
+            f"{_HOST}: đồng hồ không được đồng bộ NTP",
+            "Nhân hệ điều hành báo đồng hồ không đồng bộ với máy chủ thời gian nào "
+            "(adjtimex TIME_ERROR, sai số tối đa 16 s, như node-mixin): mọi dấu thời gian của "
+            "máy này, kể cả số liệu nó gửi, có thể trôi.",
+            "dịch vụ NTP/chrony có chạy không (systemctl status chrony), nguồn thời gian có "
+            "tới được không (chronyc sources) (Check first: whether chrony/ntpd runs, "
+            "whether its sources are reachable)."),
         *network,
     ])]

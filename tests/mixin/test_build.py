@@ -86,7 +86,7 @@ def _all_alert_rules() -> list[dict[str, object]]:
 
 def test_every_alert_says_what_when_where_and_what_to_check_first() -> None:
     rules = _all_alert_rules()
-    assert len({r["alert"] for r in rules}) == 36
+    assert len({r["alert"] for r in rules}) == 37
     for rule in rules:
         name = rule["alert"]
         labels = rule["labels"]

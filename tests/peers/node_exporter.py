@@ -20,7 +20,7 @@ from tests.peers.process import PeerProcess, free_tcp_port, running, tcp_ready
 
 # node_exporter's names for the collectors netmon's host exporter implements.
 HOST_COLLECTORS = ("cpu", "diskstats", "filesystem", "loadavg", "meminfo", "netdev", "stat",
-                   "time", "uname")
+                   "time", "timex", "uname")
 
 
 def node_exporter_path() -> str:

@@ -52,6 +52,10 @@ LIVE_RULES: tuple[Rule, ...] = (
     Rule("node_uname_info", why="fixed: exact (the labels are the data)"),
     Rule("node_boot_time_seconds", slack=1.0, around_first=True,
          why="btime is recomputed from the clock and may move by a second"),
+    Rule("node_timex_(offset|maxerror|estimated_error|pps_jitter)_seconds|"
+         "node_timex_frequency_adjustment_ratio", slack=0.01, around_first=True,
+         why="the kernel's clock discipline moves between two reads (maxerror grows 500 us "
+             "a second while unsynchronised)"),
     Rule("node_time_seconds", slack=1.0,
          why="wall clock read between netmon's two readings; 1 s for a clock adjustment"),
     Rule("node_cpu_(guest_)?seconds_total", slack=0.02,

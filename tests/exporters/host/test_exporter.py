@@ -75,7 +75,7 @@ async def test_a_failing_collector_does_not_stop_the_others(
 
     assert success_by_collector(families) == {
         "cpu": 0, "diskstats": 1, "filesystem": 0, "loadavg": 0, "meminfo": 0, "netdev": 1,
-        "stat": 0, "time": 1, "uname": 0}
+        "stat": 0, "time": 1, "timex": 1, "uname": 0}
     names = {f.name for f in families}
     assert "node_network_receive_bytes_total" in names
     assert "node_time_seconds" in names

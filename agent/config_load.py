@@ -37,7 +37,6 @@ would otherwise find.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -62,14 +61,13 @@ from exporters.snmp.client import Limits, SnmpStack
 from exporters.snmp.config import SnmpConfig
 from exporters.snmp.config_load import load_snmp_config
 from exporters.snmp.exporter import SnmpExporter
-from exporters.snmp.go_syntax import parse_go_duration
 from exporters.snmp.yaml_nodes import (
-    FLOAT_TAG,
-    INT_TAG,
     NULL_NODE,
     Where,
     boolean,
+    checked,
     compose,
+    duration,
     fields,
     integer,
     is_null,
@@ -110,24 +108,6 @@ def default_module_files() -> tuple[Path, ...]:
     return (netmon_modules_path(),)
 
 
-def duration(node: Node, where: Where, key: str, *, zero: bool = False) -> float:
-    """A positive duration (or zero, when ``zero``): a Go duration string (``15s``,
-    ``1m30s``) or a number of seconds."""
-    scalar = plain_scalar(node, where, key)
-    if scalar.tag in (INT_TAG, FLOAT_TAG):
-        seconds = number(node, where, key)
-    else:
-        nanoseconds = parse_go_duration(string(node, where, key))
-        if nanoseconds is None:
-            raise where.error(node, f"{key} {scalar.value!r} is not a duration",
-                              "Write a duration such as 15s, 1m or 500ms, or a number of "
-                              "seconds.")
-        seconds = nanoseconds / 1e9
-    if seconds < 0 or (seconds == 0 and not zero):
-        raise where.error(node, f"{key} must be longer than zero", f"Give {key} a positive "
-                          "duration such as 15s.")
-    return seconds
-
 
 def byte_size(node: Node, where: Where, key: str) -> int:
     """A size in bytes: an integer, or a number with a unit (``512MiB``, ``1.5GB``)."""
@@ -140,15 +120,6 @@ def byte_size(node: Node, where: Where, key: str) -> int:
                           "(powers of 1000) or KiB, MiB, GiB (powers of 1024), e.g. 128MiB.")
     return int(float(match.group(1)) * factor)
 
-
-def _checked(node: Node, where: Where, build: Callable[[], T]) -> T:
-    """Build a config object; its own check's message gets the file and line of ``node``."""
-    try:
-        return build()
-    except ConfigError as exc:
-        line = f":{node.start_mark.line + 1}"
-        path = f" {', '.join(where.parts)}:" if where.parts else ""
-        raise type(exc)(f"{where.source}{line}:{path} {exc}") from None
 
 
 def _run_timeout(f: dict[str, Node], where: Where, interval: float) -> float | None:
@@ -214,7 +185,7 @@ class _Loader:
         if "token_file" in top:
             token_file = _path(top["token_file"], where, "token_file", self.base)
             if self.read_token_file:
-                token = _checked(top["token_file"], where.child("token_file"),
+                token = checked(top["token_file"], where.child("token_file"),
                                  lambda: read_token(token_file))
         elif collectors:
             raise where.error(root, "collectors are set but token_file is not",
@@ -244,7 +215,7 @@ class _Loader:
             raise where.error(top["jitter"], f"jitter must be between 0 and 1, got {jitter:g}",
                               "Give the fraction of each interval over which phases are "
                               "spread (1: the whole interval).")
-        return _checked(root, where, lambda: AgentConfig(
+        return checked(root, where, lambda: AgentConfig(
             agent_id=agent_id, collectors=collectors, token=token, token_file=token_file,
             host=host, snmp=snmp, cli=cli, probes=probes, jitter=jitter, shipping=shipping,
             source=self.source))
@@ -267,7 +238,7 @@ class _Loader:
         url = string(f["url"], where, "url")
         name = string(f["name"], where, "name") if "name" in f else ""
         timeout = duration(f["timeout"], where, "timeout") if "timeout" in f else None
-        return _checked(node, where, lambda: CollectorConfig(
+        return checked(node, where, lambda: CollectorConfig(
             url, name, **({"timeout": timeout} if timeout is not None else {})))
 
     def host(self, node: Node, where: Where) -> HostJobConfig:
@@ -279,12 +250,12 @@ class _Loader:
                 options[key] = _path(f[key], where, key, self.base)
         if "mount_timeout" in f:
             options["mount_timeout"] = duration(f["mount_timeout"], where, "mount_timeout")
-        host = _checked(node, where, lambda: HostConfig(**options))  # type: ignore[arg-type]
+        host = checked(node, where, lambda: HostConfig(**options))  # type: ignore[arg-type]
         enabled = boolean(f["enabled"], where, "enabled") if "enabled" in f else True
         interval = (duration(f["interval"], where, "interval") if "interval" in f
                     else HostJobConfig().interval)
         timeout = _run_timeout(f, where, interval)
-        return _checked(node, where, lambda: HostJobConfig(enabled, interval, timeout, host))
+        return checked(node, where, lambda: HostJobConfig(enabled, interval, timeout, host))
 
     def snmp(self, node: Node, where: Where) -> SnmpJobConfig:
         f = fields(node, where, _SNMP, required=("target", "modules"))
@@ -311,17 +282,17 @@ class _Loader:
         interval = (duration(f["interval"], where, "interval") if "interval" in f
                     else defaults.interval)
         timeout = _run_timeout(f, where, interval)
-        job = _checked(node, where, lambda: SnmpJobConfig(
+        job = checked(node, where, lambda: SnmpJobConfig(
             target=target, modules=modules, snmp=snmp, auth=auth, name=name,
             interval=interval, timeout=timeout, limits=limits))
         # The exporter's own checks (target syntax, modules and auth in the files), now.
-        _checked(node, where, lambda: SnmpExporter(job.target_config(), snmp, self.check_stack))
+        checked(node, where, lambda: SnmpExporter(job.target_config(), snmp, self.check_stack))
         return job
 
     def modules(self, files: tuple[str, ...], node: Node, where: Where) -> SnmpConfig:
         loaded = self.module_files.get(files)
         if loaded is None:
-            loaded = self.module_files[files] = _checked(
+            loaded = self.module_files[files] = checked(
                 node, where, lambda: load_snmp_config([Path(p) for p in files]))
         return loaded
 
@@ -347,7 +318,7 @@ class _Loader:
                               f"backoff_max ({cap:g}s) is shorter than backoff_base ({base:g}s)",
                               "Make backoff_max at least backoff_base.")
         spool = self.spool(f.get("spool", NULL_NODE), where.child("spool"))
-        return _checked(node, where, lambda: ShippingConfig(
+        return checked(node, where, lambda: ShippingConfig(
             retries=retries, backoff_base=base, backoff_max=cap, catchup_rate=rate,
             grace=grace, spool=spool))
 
@@ -362,7 +333,7 @@ class _Loader:
                               "Size the spool for a day or more of reports, e.g. 128MiB.")
         max_age = (duration(f["max_age"], where, "max_age") if "max_age" in f
                    else defaults.max_age)
-        return _checked(node, where, lambda: SpoolConfig(path, max_bytes, max_age))
+        return checked(node, where, lambda: SpoolConfig(path, max_bytes, max_age))
 
 
 def parse_agent_config(text: str, source: str, base: Path | None = None, *,

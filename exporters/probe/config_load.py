@@ -30,7 +30,7 @@ import the agent (the dependency goes ``agent -> exporters``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -46,20 +46,17 @@ from exporters.probe.config import (
     ProbeConfig,
     ProbeTarget,
 )
-from exporters.snmp.go_syntax import parse_go_duration
 from exporters.snmp.yaml_nodes import (
-    FLOAT_TAG,
-    INT_TAG,
     NULL_NODE,
     Where,
+    checked,
     choice,
     compose,
+    duration,
     entries,
     fields,
     integer,
     items,
-    number,
-    plain_scalar,
     string,
 )
 
@@ -71,32 +68,6 @@ _TARGET = frozenset({"name", "address", "labels", "method", "port", "ip_protocol
 T = TypeVar("T")
 
 
-def _duration(node: Node, where: Where, key: str) -> float:
-    """A positive duration: a Go duration string (``1s``, ``500ms``) or a number of seconds."""
-    scalar = plain_scalar(node, where, key)
-    if scalar.tag in (INT_TAG, FLOAT_TAG):
-        seconds = number(node, where, key)
-    else:
-        nanoseconds = parse_go_duration(string(node, where, key))
-        if nanoseconds is None:
-            raise where.error(node, f"{key} {scalar.value!r} is not a duration",
-                              "Write a duration such as 15s, 1s or 500ms, or a number of "
-                              "seconds.")
-        seconds = nanoseconds / 1e9
-    if seconds <= 0:
-        raise where.error(node, f"{key} must be longer than zero",
-                          f"Give {key} a positive duration such as 1s.")
-    return seconds
-
-
-def _checked(node: Node, where: Where, build: Callable[[], T]) -> T:
-    """Build a config object; its own check's message gets the file and line of ``node``."""
-    try:
-        return build()
-    except ConfigError as exc:
-        line = f":{node.start_mark.line + 1}" if node.start_mark is not None else ""
-        path = f" {', '.join(where.parts)}:" if where.parts else ""
-        raise type(exc)(f"{where.source}{line}:{path} {exc}") from None
 
 
 def parse_probe_config(node: Node, where: Where) -> ProbeConfig:
@@ -108,12 +79,12 @@ def parse_probe_config(node: Node, where: Where) -> ProbeConfig:
     f = fields(node, where, _PROBES)
     defaults = ProbeConfig()
     name = string(f["name"], where, "name") if "name" in f else defaults.name
-    interval = (_duration(f["interval"], where, "interval") if "interval" in f
+    interval = (duration(f["interval"], where, "interval") if "interval" in f
                 else defaults.interval)
     count = integer(f["count"], where, "count", 1, 10_000) if "count" in f else defaults.count
-    spacing = (_duration(f["spacing"], where, "spacing") if "spacing" in f
+    spacing = (duration(f["spacing"], where, "spacing") if "spacing" in f
                else defaults.spacing)
-    timeout = (_duration(f["timeout"], where, "timeout") if "timeout" in f
+    timeout = (duration(f["timeout"], where, "timeout") if "timeout" in f
                else defaults.timeout)
     target_nodes = items(f.get("targets", NULL_NODE), where, "targets")
     targets = tuple(_target(item, where.child(f"targets[{i}]"))
@@ -127,7 +98,7 @@ def parse_probe_config(node: Node, where: Where) -> ProbeConfig:
                               f"{earlier}", "Give each target its own name: (it is the "
                               "target label).")
         seen[target.name] = target_node
-    return _checked(node, where, lambda: ProbeConfig(
+    return checked(node, where, lambda: ProbeConfig(
         targets=targets, count=count, spacing=spacing, timeout=timeout, interval=interval,
         name=name))
 
@@ -143,7 +114,7 @@ def _target(node: Node, where: Where) -> ProbeTarget:
     port = integer(f["port"], where, "port", 1, 65535) if "port" in f else None
     ip_protocol = (choice(f["ip_protocol"], where, "ip_protocol", IP_PROTOCOLS)
                    if "ip_protocol" in f else "auto")
-    return _checked(node, where, lambda: ProbeTarget(
+    return checked(node, where, lambda: ProbeTarget(
         name=name, address=address, labels=labels, method=cast(Method, method), port=port,
         ip_protocol=cast(IpProtocol, ip_protocol)))
 

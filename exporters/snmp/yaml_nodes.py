@@ -21,17 +21,21 @@ present), so a mistake is refused with the file, the line, the path of keys that
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from exporters.errors import ConfigError
+from exporters.snmp.go_syntax import parse_go_duration
 
-__all__ = ["FLOAT_TAG", "INT_TAG", "NULL_NODE", "Where", "boolean", "choice", "compose",
-           "entries", "fields", "integer", "is_null", "items", "key_text", "node_kind",
-           "number", "plain_scalar", "string"]
+T = TypeVar("T")
+
+__all__ = ["FLOAT_TAG", "INT_TAG", "NULL_NODE", "Where", "boolean", "checked", "choice",
+           "compose", "duration", "entries", "fields", "integer", "is_null", "items",
+           "key_text", "node_kind", "number", "plain_scalar", "string"]
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -232,3 +236,32 @@ def choice(node: Node, where: Where, key: str, allowed: frozenset[str]) -> str:
                           "Use one of those (names are case-sensitive).")
     return text
 
+
+
+def duration(node: Node, where: Where, key: str, *, zero: bool = False) -> float:
+    """A positive duration (or zero, when ``zero``): a Go duration string (``15s``,
+    ``1m30s``, ``500ms``) or a number of seconds."""
+    scalar = plain_scalar(node, where, key)
+    if scalar.tag in (INT_TAG, FLOAT_TAG):
+        seconds = number(node, where, key)
+    else:
+        nanoseconds = parse_go_duration(string(node, where, key))
+        if nanoseconds is None:
+            raise where.error(node, f"{key} {scalar.value!r} is not a duration",
+                              "Write a duration such as 15s, 1m or 500ms, or a number of "
+                              "seconds.")
+        seconds = nanoseconds / 1e9
+    if seconds < 0 or (seconds == 0 and not zero):
+        raise where.error(node, f"{key} must be longer than zero", f"Give {key} a positive "
+                          "duration such as 15s.")
+    return seconds
+
+
+def checked(node: Node, where: Where, build: Callable[[], T]) -> T:
+    """Build a config object; its own check's message gets the file and line of ``node``."""
+    try:
+        return build()
+    except ConfigError as exc:
+        line = f":{node.start_mark.line + 1}" if node.start_mark is not None else ""
+        path = f" {', '.join(where.parts)}:" if where.parts else ""
+        raise type(exc)(f"{where.source}{line}:{path} {exc}") from None

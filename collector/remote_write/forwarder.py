@@ -32,7 +32,7 @@ from collector.inventory import Identity
 from collector.remote_write.config import RemoteWriteConfig
 from collector.remote_write.errors import Rejected, Retryable, SpoolError
 from collector.remote_write.sender import send
-from collector.remote_write.series import encode_batches
+from collector.remote_write.series import LabelCache, encode_batches
 from collector.remote_write.spool import Acked, Entry, Pending, Spool
 from netmon.wire import Batch
 
@@ -54,6 +54,9 @@ class Forwarder:
         self.constant = config.constant_labels(dc)
         self.samples = samples           # netmon_collector_remote_write_samples_total
         self.spool = Spool(config.spool, clock)
+        #: Encoded label sets from one report of an agent to the next; only the spool's one
+        #: thread touches it (``make`` below runs there).
+        self.labels = LabelCache()
         self._wake = asyncio.Event()
         self._failing = 0                # failed attempts in the current episode
         self._rejected = 0               # rejected requests since the last good one
@@ -72,7 +75,8 @@ class Forwarder:
 
         def make() -> list[Pending]:
             return [Pending(compress(f.body), f.samples, f.oldest_ts)
-                    for f in encode_batches(batches, fixed, self.constant, max_samples)]
+                    for f in encode_batches(batches, fixed, self.constant, max_samples,
+                                            self.labels)]
 
         dropped = await self.spool.put(make, acked)
         self._wake.set()

@@ -23,7 +23,7 @@ import struct
 from typing import Final
 
 __all__ = ["label_field", "label_prefix", "sample_field", "sample_fields", "timeseries_field",
-           "varint"]
+           "timeseries_head", "varint"]
 
 _SMALL: Final = tuple(bytes((i,)) for i in range(128))
 _DOUBLE: Final = struct.Struct("<d")
@@ -73,6 +73,12 @@ def sample_fields(timestamp_ms: int) -> tuple[bytes, bytes]:
     entry is ``head + struct.pack("<d", value) + tail`` (what :func:`sample_field` gives)."""
     tail = _SAMPLE_TS + varint(timestamp_ms)
     return _VALUE + varint(9 + len(tail)) + _SAMPLE_VALUE, tail
+
+
+def timeseries_head(labels: bytes, samples_length: int) -> bytes:
+    """The start of a ``WriteRequest.timeseries`` entry up to its sample fields: append
+    ``samples_length`` bytes of sample fields to finish it."""
+    return _SERIES + varint(len(labels) + samples_length) + labels
 
 
 def timeseries_field(labels: bytes, samples: bytes) -> bytes:

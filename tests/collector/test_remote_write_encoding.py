@@ -21,7 +21,7 @@ from collector.remote_write.protobuf import (
     timeseries_field,
     varint,
 )
-from collector.remote_write.series import encode_batches, series_of
+from collector.remote_write.series import LabelCache, encode_batches, series_of
 from netmon import wire
 from tests.collector.helpers import AGENT, family, router_families, small_inventory
 from tests.collector.remote_write_decode import decode_body, decode_write_request
@@ -160,3 +160,25 @@ def test_special_values() -> None:
 def test_sample_fields_build_the_same_bytes(value: float, ts: int) -> None:
     head, tail = sample_fields(ts)
     assert head + struct.pack("<d", value) + tail == sample_field(value, ts)
+
+
+def test_the_label_cache_changes_no_byte() -> None:
+    """Reports of one agent encoded with the cache give the same bytes as without it: the
+    same series again, then some new ones (an interface added), then values only."""
+    cache = LabelCache()
+    first = [router_families(octets=1000)]
+    grown = [[*router_families(octets=2000),
+              family("ifHCInOctets", "counter", [({"ifIndex": "9", "ifName": "eth9"}, 7.0)])]]
+    for number, families in enumerate((first, first, grown, grown, first), start=1):
+        batch = wire.batch("snmp:router", 1_795_000_000.0 + number, 60.0, families[0])
+        expected = b"".join(series_of(batch, IDENTITY.labels(), REPLICA))
+        assert b"".join(series_of(batch, IDENTITY.labels(), REPLICA, cache)) == expected
+    other = small_inventory().identities["hn-hoankiem-phuctan-r1"]
+    batch = wire.batch("snmp:router", 1_795_000_100.0, 60.0, router_families())
+    assert b"".join(series_of(batch, other.labels(), REPLICA, cache)) == b"".join(
+        series_of(batch, other.labels(), REPLICA))
+    assert cache.size > 0
+    small = LabelCache(max_series=3)
+    for _ in range(3):
+        assert b"".join(series_of(batch, IDENTITY.labels(), REPLICA, small)) == b"".join(
+            series_of(batch, IDENTITY.labels(), REPLICA))

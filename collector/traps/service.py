@@ -1,0 +1,86 @@
+"""The trap receiver of one collector, as the app holds it: config, metrics, and (between
+:meth:`Traps.start` and :meth:`Traps.stop`) the socket, the v3 engine and the alert sender.
+
+The metrics exist from construction, so they can be registered with the app's registry
+when the app is built; everything that needs the event loop starts in :meth:`start`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import aiohttp
+
+from collector.errors import ConfigError
+from collector.runtime import Live
+from collector.traps.alertmanager import AlertSender
+from collector.traps.config import TrapsConfig
+from collector.traps.engine_id import default_engine_id, format_engine_id
+from collector.traps.handler import TrapHandler
+from collector.traps.metrics import TrapMetrics
+from collector.traps.receiver import Receiver
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Traps"]
+
+
+class Traps:
+    def __init__(self, config: TrapsConfig) -> None:
+        self.config = config
+        self.engine_id = config.engine_id or default_engine_id()
+        self.metrics = TrapMetrics(format_engine_id(self.engine_id), config.max_trap_oids)
+        self.receiver: Receiver | None = None
+        self._alerts: AlertSender | None = None
+        self._alert_task: asyncio.Task[None] | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where the receiver listens (the real port when ``listen`` asked for port 0)."""
+        assert self.receiver is not None, "the trap receiver is not started"
+        return self.receiver.address
+
+    async def start(self, live: Live) -> None:
+        config = self.config
+        if config.alertmanager.enabled:
+            self._alerts = AlertSender(config.alertmanager, self.metrics)
+        handler = TrapHandler(config, live, self.metrics, self._alerts)
+        usm = None
+        if config.users:
+            from collector.traps.usm import UsmReceiver  # pysnmp only when v3 is configured
+            usm = UsmReceiver(config.users, self.engine_id, handler, self.metrics)
+        communities = tuple(c.reveal().encode() for c in config.communities)
+        receiver = Receiver(communities, config.queue, handler, self.metrics, usm)
+        try:
+            await receiver.start(config.host, config.port)
+        except OSError as exc:
+            if usm is not None:
+                usm.close()
+            raise ConfigError(f"traps.listen {config.listen}: cannot receive there "
+                              f"({exc.strerror or exc}). Choose a free port on an address of "
+                              "this host (ports below 1024 need CAP_NET_BIND_SERVICE).") \
+                from None
+        self.receiver = receiver
+        if self._alerts is not None:
+            self._session = aiohttp.ClientSession()
+            self._alert_task = asyncio.create_task(self._alerts.run(self._session),
+                                                   name="netmon-traps-alertmanager")
+        host, port = receiver.address
+        log.info("trap receiver listening address=%s:%d communities=%d v3_users=%d "
+                 "engine_id=%s sources=%d alertmanager=%s", host, port,
+                 len(config.communities), len(config.users), self.metrics.engine_id,
+                 len(config.sources), config.alertmanager.url or "-")
+
+    async def stop(self) -> None:
+        """Stop receiving, then let the alert sender go (unsent alerts are counted)."""
+        if self.receiver is not None:
+            await self.receiver.stop()
+            self.receiver = None
+        if self._alerts is not None and self._alert_task is not None:
+            await self._alerts.stop(self._alert_task)
+            self._alert_task = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

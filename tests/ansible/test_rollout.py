@@ -1,0 +1,393 @@
+"""A real rollout over SSH to hosts in network namespaces (see :mod:`tests.ansible.lab`).
+
+One collector, one monitoring host (Prometheus, Alertmanager, Grafana's files) and three ward
+agents, installed from wheelhouses with no package index, then: a second run changes nothing,
+``--check --diff`` changes nothing, an upgrade during a collector outage keeps every report,
+a rollback is one variable, and a batch whose agent does not report stops the rollout.
+The steps share one lab and run in order; a step whose predecessor failed is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.ansible.conftest import ANSIBLE_DIR, Wheelhouses, needs_root_and_tools
+from tests.ansible.lab import Lab
+
+pytestmark = [pytest.mark.rollout, pytest.mark.timeout(600)]
+
+AGENT_UNIT = "/etc/systemd/system/netmon-agent.service"
+COLLECTOR_UNIT = "/etc/systemd/system/netmon-collector.service"
+SUPERVISOR = "/usr/local/sbin/netmon-unit"
+SPOOL = "/var/lib/netmon/agent/spool.db"
+# A canary, then the other two wards; the fresh run and its repeats take all three at once.
+SERIAL = json.dumps({"netmon_agents_serial": [1, 2]})
+ONE_BATCH = json.dumps({"netmon_agents_serial": "100%"})
+_RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
+                    re.MULTILINE)
+_LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+@dataclass
+class Played:
+    returncode: int
+    seconds: float
+    output: str
+    recap: dict[str, dict[str, int]]
+
+    def changed(self) -> dict[str, int]:
+        return {host: r["changed"] for host, r in self.recap.items()}
+
+
+@dataclass
+class Rollout:
+    lab: Lab
+    inventory: Path
+    env: dict[str, str]
+    wheelhouses: Wheelhouses
+    hosts: dict[str, str]           # inventory host -> lab host
+    wards: list[str]
+    collector: str = "hn-dc-primary-collector"
+    monitor: str = "hn-dc-primary-monitor"
+    passed: set[str] = field(default_factory=set)
+    times: dict[str, float] = field(default_factory=dict)
+    runs: int = 0
+
+    def host(self, name: str):  # type: ignore[no-untyped-def]
+        return self.lab.hosts[self.hosts[name]]
+
+    def require(self, *steps: str) -> None:
+        missing = [s for s in steps if s not in self.passed]
+        if missing:
+            pytest.skip(f"an earlier step failed: {', '.join(missing)}")
+
+    def play(self, playbook: str, *args: str) -> Played:
+        self.runs += 1
+        command = ["ansible-playbook", "-i", str(self.inventory), "-f", "10",
+                   str(ANSIBLE_DIR / playbook), *args]
+        started = time.monotonic()
+        done = subprocess.run(command, env=self.env, cwd=ANSIBLE_DIR, capture_output=True,
+                              text=True, timeout=540, check=False)
+        seconds = time.monotonic() - started
+        print(f"\nansible-playbook {playbook} {' '.join(args)}: {seconds:.1f} s", flush=True)
+        output = done.stdout + done.stderr
+        log = self.lab.root / f"play-{self.runs:02d}-{playbook}.log"
+        log.write_text(f"$ {' '.join(command)}\n{output}\n({seconds:.1f} s)\n")
+        recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)),
+                              "unreachable": int(m.group(4)), "failed": int(m.group(5))}
+                 for m in _RECAP.finditer(output)}
+        return Played(done.returncode, seconds, output, recap)
+
+    def collector_url(self) -> str:
+        return f"http://{self.host(self.collector).address}:9750"
+
+    def fetch(self, url: str) -> str:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.read().decode("utf-8")
+
+
+def samples(text: str, name: str, **labels: str) -> list[float]:
+    """Values of the series ``name`` whose labels include ``labels``."""
+    found = []
+    for line in text.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        head, _, value = line.rpartition(" ")
+        have = dict(_LABEL.findall(head))
+        if all(have.get(k) == v for k, v in labels.items()):
+            found.append(float(value))
+    return found
+
+
+def wait_for(what: str, check, timeout: float = 60.0, every: float = 0.5):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except OSError as exc:
+            last = exc
+        else:
+            if last:
+                return last
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def _write_inventory(root: Path, lab: Lab,
+                     wheelhouses: Wheelhouses) -> tuple[Path, dict[str, str], list[str]]:
+    generator = ANSIBLE_DIR / "bin" / "generate_inventory.py"
+    inventory = root / "inventory"
+    (inventory / "group_vars" / "all").mkdir(parents=True)
+    base = [sys.executable, str(generator), "--sites", "3", "--dc-hosts", "0",
+            "--data-centres", "primary"]
+    subprocess.run([*base, "--out", str(inventory / "hosts.yml")], check=True)
+    listing = yaml.safe_load((inventory / "hosts.yml").read_text(encoding="utf-8"))
+    wards = [h for district in listing["all"]["children"]["agents"]["children"]["wards"]
+             ["children"].values() for h in district["hosts"]]
+    assert len(wards) == 3
+    hosts = {"hn-dc-primary-collector": "c", "hn-dc-primary-monitor": "m",
+             **{ward: f"w{i}" for i, ward in enumerate(wards, start=1)}}
+    addresses = root / "addresses.csv"
+    addresses.write_text("host,ansible_host,router\n" + "".join(
+        f"{name},{lab.hosts[short].address},{'127.0.0.1' if short.startswith('w') else ''}\n"
+        for name, short in hosts.items()))
+    subprocess.run([*base, "--addresses", str(addresses), "--out",
+                    str(inventory / "hosts.yml")], check=True)
+    # The monitoring roles read a snapshot of mixin/: the working tree may change during the run.
+    mixin = root / "mixin"
+    shutil.copytree(ANSIBLE_DIR.parent / "mixin", mixin,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.py", "generate"))
+    for group in ("agents", "wards", "collectors"):
+        shutil.copytree(ANSIBLE_DIR / "inventory" / "hanoi" / "group_vars" / group,
+                        inventory / "group_vars" / group)
+    (inventory / "group_vars" / "all" / "main.yml").write_text(yaml.safe_dump({
+        "netmon_version": wheelhouses.old,
+        "netmon_wheelhouse_dir": str(wheelhouses.directory),
+        "netmon_install_root": "/opt/netmon",
+        "netmon_python": "/usr/bin/python3",
+        # No systemd in the namespaces: netmon-unit runs the rendered units.
+        "netmon_service_manager": "none",
+        "ansible_python_interpreter": "/usr/bin/python3",
+        "netmon_agent_host_interval": "3s",
+        "netmon_agent_push_timeout": "2s",
+        "netmon_agent_grace": "2s",
+        "netmon_agent_backoff_base": "500ms",
+        "netmon_agent_backoff_max": "2s",
+        "netmon_agent_catchup_rate": 50,
+        "netmon_agent_health_timeout": 60,
+        "netmon_agent_health_delay": 1,
+        "netmon_prometheus_install_package": False,
+        "netmon_prometheus_scrape_interval": "5s",
+        "netmon_prometheus_sd_refresh_interval": "5s",
+        "netmon_alertmanager_install_package": False,
+        "netmon_grafana_restart": False,
+        "netmon_prometheus_rules_src": str(mixin / "rules"),
+        "netmon_alertmanager_config_src": str(mixin / "alertmanager" / "alertmanager.yml"),
+        "netmon_grafana_dashboards_src": str(mixin / "dashboards"),
+        "netmon_grafana_provider_src": str(mixin / "provisioning" / "dashboards.yml"),
+    }))
+    return inventory, hosts, wards
+
+
+@pytest.fixture(scope="module")
+def rollout(wheelhouses: Wheelhouses,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rollout]:
+    reason = needs_root_and_tools()
+    if reason:
+        pytest.fail(f"the rollout test {reason}: run .ci/setup")
+    for tool in ("promtool", "amtool", "prometheus", "prometheus-alertmanager"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not installed: run .ci/setup (Debian's prometheus and "
+                        "prometheus-alertmanager)")
+    root = tmp_path_factory.mktemp("rollout")
+    lab = Lab(root / "lab", ["c", "m", "w1", "w2", "w3"])
+    try:
+        lab.start()
+        inventory, hosts, wards = _write_inventory(root, lab, wheelhouses)
+        password = root / "vault-password"
+        password.write_text("throwaway-test-vault-password\n")
+        password.chmod(0o600)
+        env = lab.ansible_env(password)
+        vault = subprocess.run([sys.executable, str(ANSIBLE_DIR / "bin" / "netmon_vault.py"),
+                                "init", "--inventory", str(inventory),
+                                "--vault-password-file", str(password)],
+                               check=False, env=env, capture_output=True, text=True, timeout=120)
+        assert vault.returncode == 0, vault.stderr
+        yield Rollout(lab, inventory, env, wheelhouses, hosts, wards)
+    finally:
+        lab.close()
+
+
+def _agents_report(r: Rollout, since: float = 0.0) -> bool:
+    text = r.fetch(f"{r.collector_url()}/metrics")
+    return all(samples(text, "netmon_agent_up", agent=w) == [1.0]
+               and samples(text, "netmon_agent_last_report_timestamp_seconds", agent=w)[0] > since
+               for w in r.wards)
+
+
+def test_fresh_rollout_reports(rollout: Rollout) -> None:
+    r = rollout
+    played = r.play("site.yml", "-e", ONE_BATCH)
+    r.times["fresh"] = played.seconds
+    assert played.returncode == 0, played.output[-6000:]
+    assert set(played.recap) == set(r.hosts)
+    assert all(v["failed"] == 0 and v["unreachable"] == 0 for v in played.recap.values())
+    wait_for("every ward agent to report", lambda: _agents_report(r), 30)
+    for ward in r.wards:
+        host = r.host(ward)
+        assert os.readlink(host.path("/opt/netmon/current")) == f"/opt/netmon/{r.wheelhouses.old}"
+        assert host.path(SPOOL).is_file()
+        token = host.path("/etc/netmon/agent.token")
+        assert token.stat().st_mode & 0o777 == 0o600
+    # The units that netmon-unit ran are valid systemd units.
+    for name, unit in [(r.wards[0], AGENT_UNIT), (r.collector, COLLECTOR_UNIT)]:
+        verify = r.lab.run(r.hosts[name], "systemd-analyze", "verify", unit, check=False)
+        assert verify.returncode == 0, verify.stderr
+        assert "netmon" not in verify.stderr, verify.stderr
+    # Prometheus found every ward through the collector's /sd and scrapes it.
+    prometheus = f"http://{r.host(r.monitor).address}:9090"
+
+    def wards_up() -> bool:
+        targets = json.loads(r.fetch(f"{prometheus}/api/v1/targets"))["data"]["activeTargets"]
+        up = {t["labels"].get("agent") for t in targets
+              if t["labels"].get("job") == "netmon-wards" and t["health"] == "up"}
+        return set(r.wards) <= up
+
+    wait_for("Prometheus to scrape every ward", wards_up, 40)
+    rules = json.loads(r.fetch(f"{prometheus}/api/v1/rules"))["data"]["groups"]
+    assert len(rules) >= 5
+    assert r.fetch(f"http://{r.host(r.monitor).address}:9093/-/ready")
+    grafana = r.host(r.monitor).path("/var/lib/grafana/dashboards/netmon")
+    assert len(list(grafana.glob("*.json"))) >= 4
+    r.passed.add("fresh")
+
+
+def test_second_run_changes_nothing(rollout: Rollout) -> None:
+    r = rollout
+    r.require("fresh")
+    played = r.play("site.yml", "-e", ONE_BATCH)
+    r.times["rerun"] = played.seconds
+    assert played.returncode == 0, played.output[-6000:]
+    assert played.changed() == dict.fromkeys(r.hosts, 0), played.output[-6000:]
+    r.passed.add("idempotent")
+
+
+def test_check_mode_changes_nothing(rollout: Rollout) -> None:
+    r = rollout
+    r.require("fresh")
+    before = {w: r.host(w).path("/etc/netmon/agent.yml").stat().st_mtime_ns for w in r.wards}
+    played = r.play("site.yml", "--check", "--diff", "-e", ONE_BATCH)
+    r.times["check"] = played.seconds
+    assert played.returncode == 0, played.output[-6000:]
+    assert played.changed() == dict.fromkeys(r.hosts, 0), played.output[-6000:]
+    assert {w: r.host(w).path("/etc/netmon/agent.yml").stat().st_mtime_ns
+            for w in r.wards} == before
+
+
+def _main_pid(r: Rollout, name: str, unit: str) -> int:
+    out = r.lab.run(r.hosts[name], "cat", f"/run/netmon-unit/{unit}.main.pid").stdout
+    return int(out.strip())
+
+
+def _first_and_restarts(r: Rollout, ward: str) -> list[tuple[int, int]]:
+    """(reports, next_seq) of every 'spool opened' line in the agent's log."""
+    log = r.host(ward).path("/var/log/netmon-unit/netmon-agent.log").read_text()
+    return [(int(m.group(1)), int(m.group(2)))
+            for m in re.finditer(r"spool opened .*? reports=(\d+) .*?next_seq=(\d+)", log)]
+
+
+def _last_seq(r: Rollout, ward: str) -> int:
+    path = r.host(ward).path(SPOOL)
+    conn = sqlite3.connect(path, timeout=10)  # the agent is stopped: nobody else has it open
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()
+    finally:
+        conn.close()
+    return int(row[0])
+
+
+def _accepted(text: str, ward: str) -> int:
+    values = samples(text, "netmon_agent_reports_total", agent=ward, result="accepted")
+    return int(values[0]) if values else 0
+
+
+def test_upgrade_during_an_outage_keeps_every_report(rollout: Rollout) -> None:
+    r = rollout
+    r.require("fresh", "idempotent")
+    new = r.wheelhouses.new
+    inodes = {w: r.host(w).path(SPOOL).stat().st_ino for w in r.wards}
+    collector = _main_pid(r, r.collector, "netmon-collector")
+    os.kill(collector, signal.SIGSTOP)  # the outage: the collector stops answering
+    try:
+        time.sleep(7)  # two reports of every agent wait in its spool
+        played = r.play("agents.yml", "-e", f"netmon_version={new}",
+                        "-e", "netmon_agent_health_check=false", "-e", SERIAL)
+        r.times["upgrade"] = played.seconds
+        assert played.returncode == 0, played.output[-6000:]
+        for ward in r.wards:
+            host = r.host(ward)
+            assert os.readlink(host.path("/opt/netmon/current")) == f"/opt/netmon/{new}"
+            assert host.path(SPOOL).stat().st_ino == inodes[ward], "the spool was replaced"
+            opened = _first_and_restarts(r, ward)
+            assert len(opened) >= 2 and opened[-1][0] > 0, opened  # restarted with a backlog
+            assert opened[-1][1] > opened[0][1], opened           # and the same sequence
+    finally:
+        os.kill(collector, signal.SIGCONT)
+
+    def upgraded_and_delivered() -> bool:
+        # The newest report of each agent comes from the new version and says that nothing
+        # is left for this collector in its spool.
+        scope = r.fetch(f"{r.collector_url()}/scopes/wan/metrics")
+        return all(samples(scope, "netmon_agent_build_info", agent=w, version=new) == [1.0]
+                   and samples(scope, "netmon_agent_spool_backlog_reports", agent=w) == [0.0]
+                   for w in r.wards)
+
+    wait_for("the upgraded agents to deliver their backlog", upgraded_and_delivered, 60)
+    for ward in r.wards:  # a clean stop: what is spooled is delivered, then nothing changes
+        r.lab.run(r.hosts[ward], SUPERVISOR, "stop", AGENT_UNIT)
+    metrics = r.fetch(f"{r.collector_url()}/metrics")
+    for ward in r.wards:
+        first = _first_and_restarts(r, ward)[0][1]
+        made = _last_seq(r, ward) - first + 1
+        # Every report the agent ever made was accepted exactly once (pushes refused while
+        # the collector caught up, counted `rejected`, were sent again and are in this count).
+        assert _accepted(metrics, ward) == made, (ward, _accepted(metrics, ward), made)
+    r.passed.add("upgrade")
+
+
+def test_rollback_is_one_variable(rollout: Rollout) -> None:
+    r = rollout
+    r.require("upgrade")
+    old = r.wheelhouses.old
+    since = time.time()
+    played = r.play("agents.yml", "-e", f"netmon_version={old}", "-e", SERIAL)
+    r.times["rollback"] = played.seconds
+    assert played.returncode == 0, played.output[-6000:]
+    for ward in r.wards:
+        assert os.readlink(r.host(ward).path("/opt/netmon/current")) == f"/opt/netmon/{old}"
+    wait_for("the agents to report again", lambda: _agents_report(r, since), 30)
+    scope = r.fetch(f"{r.collector_url()}/scopes/wan/metrics")
+    for ward in r.wards:
+        assert samples(scope, "netmon_agent_build_info", agent=ward, version=old) == [1.0]
+    r.passed.add("rollback")
+
+
+def test_a_failed_batch_stops_the_rollout(rollout: Rollout) -> None:
+    r = rollout
+    r.require("rollback")
+    canary, *rest = r.wards
+    host_vars = r.inventory / "host_vars"
+    host_vars.mkdir(exist_ok=True)
+    # The canary's new configuration sends its reports nowhere: its health check fails.
+    (host_vars / f"{canary}.yml").write_text(yaml.safe_dump({
+        "netmon_agent_collectors": [{"name": "dc-primary",
+                                     "url": f"http://{r.host(r.collector).address}:1"}],
+        "netmon_agent_health_collectors": [{"name": "dc-primary", "url": r.collector_url()}],
+        "netmon_agent_health_timeout": 8,
+    }))
+    try:
+        played = r.play("agents.yml", "-e", "netmon_agent_host_interval=4s", "-e", SERIAL)
+    finally:
+        (host_vars / f"{canary}.yml").unlink()
+    assert played.returncode != 0
+    assert played.recap[canary]["failed"] == 1, played.output[-6000:]
+    for ward in rest:  # the next batch never started
+        assert ward not in played.recap, played.output[-6000:]
+        assert '"4s"' not in r.host(ward).path("/etc/netmon/agent.yml").read_text()
+    print(f"rollout times (s): {json.dumps({k: round(v, 1) for k, v in r.times.items()})}")

@@ -6,7 +6,9 @@
 The app loads its inventory at startup (``/-/ready`` is 200 from then on), sweeps stale
 agents in the background, measures its event loop's lag to refuse pushes past its capacity
 (:mod:`collector.admission`), forwards late samples through remote_write when configured (a
-spool and a sender loop: :mod:`collector.remote_write`), and serves the routes of
+spool and a sender loop: :mod:`collector.remote_write`), polls the inventory's devices over
+SNMP (:mod:`collector.polling`, one SNMP stack shared with ``/snmp``), receives SNMP traps
+and informs when configured (:mod:`collector.traps`), and serves the routes of
 :mod:`collector.routes`. ``remote_write`` is read at start only (a reload logs a change).
 It must run with ``auto_decompress=False``: the push handler caps the body before
 decompressing it (aiohttp would otherwise inflate gzip bodies itself, before any limit).
@@ -21,13 +23,23 @@ from collector.admission import Admission, LoopLag
 from collector.clock import Clock, SystemClock
 from collector.config import CollectorConfig
 from collector.config_load import ConfigSource
-from collector.loops import admission_ctx, inventory_ctx, remote_write_ctx, sweeper_ctx
+from collector.loops import (
+    admission_ctx,
+    inventory_ctx,
+    remote_write_ctx,
+    snmp_ctx,
+    sweeper_ctx,
+)
 from collector.middlewares import error_middleware
+from collector.polling.poller import Poller
+from collector.polling.resources import SnmpResources
 from collector.remote_write.forwarder import Forwarder
 from collector.routes import add_routes
 from collector.runtime import Live
 from collector.selfmetrics import SelfMetrics
-from collector.state import ADMISSION, FORWARDER, LIVE, METRICS
+from collector.state import ADMISSION, FORWARDER, LIVE, METRICS, POLLER, SNMP
+from collector.traps.context import TRAPS, traps_ctx
+from collector.traps.service import Traps
 
 __all__ = ["create_app"]
 
@@ -48,5 +60,12 @@ def create_app(config: CollectorConfig, source: ConfigSource | None = None,
                               metrics.remote_write_samples)
         app[FORWARDER] = metrics.remote_write_queue.forwarder = forwarder
         app.cleanup_ctx.append(remote_write_ctx)
+    snmp = app[SNMP] = SnmpResources()
+    app[POLLER] = metrics.targets.poller = Poller(live, snmp, app.get(FORWARDER))
+    app.cleanup_ctx.append(snmp_ctx)   # after remote_write: polls may be forwarded
+    if config.traps.enabled:
+        traps = app[TRAPS] = Traps(config.traps)
+        metrics.registry.register(traps.metrics)
+        app.cleanup_ctx.append(traps_ctx)   # after inventory_ctx: senders map to its agents
     add_routes(app)
     return app

@@ -58,16 +58,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(config: CollectorConfig) -> int:
+    from collector.errors import ConfigError
     from collector.inventory_load import load_inventory
+    from collector.polling.target import check_devices
     from collector.runtime import Runtime
+    from exporters.snmp.config_load import load_snmp_config
 
     assert config.inventory is not None  # ConfigSource.load() guarantees it
     runtime = Runtime.build(config, load_inventory(config.inventory))
+    problems = check_devices(runtime.inventory.devices,
+                             load_snmp_config(list(config.snmp.module_files())), config.snmp)
+    if problems:
+        raise ConfigError(f"{config.inventory}: " + "; ".join(problems))
     scopes = ", ".join(f"{n} ({len(ids)} agents)" for n, ids in runtime.scopes.members.items())
     rw = config.remote_write
     forwarding = (f"remote_write {rw.url} (forward {rw.forward.value}, spool "
                   f"{rw.spool.path or 'in memory'})" if rw.enabled else "no remote_write")
     print(f"config OK: listen {config.listen}, dc {config.dc}, inventory {config.inventory} "
-          f"({len(runtime.inventory.agents)} agents, {len(runtime.inventory.sites)} sites); "
+          f"({len(runtime.inventory.agents)} agents, {len(runtime.inventory.sites)} sites, "
+          f"{len(runtime.inventory.polled_by(config.dc))} devices polled here); "
           f"scopes: {scopes}; {forwarding}")
     return 0

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Final
 
 from collector.admission import AdmissionConfig
+from collector.polling.config import SnmpSettings
 from collector.remote_write.config import RemoteWriteConfig
+from collector.traps.config import TrapsConfig
 from netmon.wire import Limits
 
 DEFAULT_HOST: Final = "127.0.0.1"
@@ -84,6 +86,10 @@ class CollectorConfig:
     scopes: tuple[Scope, ...] = DEFAULT_SCOPES
     remote_write: RemoteWriteConfig = field(default_factory=RemoteWriteConfig)
     admission: AdmissionConfig = field(default_factory=AdmissionConfig)
+    #: SNMP module files (/snmp and the polling of the inventory's devices), polling, cache.
+    snmp: SnmpSettings = field(default_factory=SnmpSettings)
+    #: SNMP traps and informs (collector.traps); off unless a ``traps:`` section is given.
+    traps: TrapsConfig = field(default_factory=TrapsConfig)
 
     @property
     def listen(self) -> str:

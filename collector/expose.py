@@ -94,13 +94,13 @@ async def sd(request: web.Request) -> web.Response:
         raise NotFound(f"no scope {scope!r} (scopes: {', '.join(runtime.scopes.scopes)})")
     target = runtime.config.advertise or request.host
     groups = []
-    for agent in runtime.inventory.agents:
-        home = runtime.scopes.home.get(agent.id) if scope is None else (
-            scope if agent.id in runtime.scopes.member_sets[scope] else None)
+    for agent_id, identity in runtime.inventory.identities.items():  # agents, then devices
+        home = runtime.scopes.home.get(agent_id) if scope is None else (
+            scope if agent_id in runtime.scopes.member_sets[scope] else None)
         if home is None:
             continue
         groups.append({"targets": [target], "labels": {
             "__metrics_path__": runtime.scopes.scopes[home].path,
-            "__param_agent": agent.id,
-            **runtime.inventory.identities[agent.id].labels()}})
+            "__param_agent": agent_id,
+            **identity.labels()}})
     return web.Response(body=orjson.dumps(groups), content_type="application/json")

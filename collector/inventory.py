@@ -1,4 +1,5 @@
-"""Who is who: districts, sites, data centres and agents, and the identity of each agent.
+"""Who is who: districts, sites, data centres, agents and polled devices, and the identity of
+each.
 
 An agent's token decides who it is: the inventory keeps only SHA-256 hashes of tokens
 (several per agent, for rotation). Tokens are 32 random bytes (``secrets.token_urlsafe``), so
@@ -22,6 +23,13 @@ The identity of an agent is what the collector attaches to every series it store
 ==========  ===================================================================
 
 Empty labels are not written (an empty label is an absent label to Prometheus).
+
+A **device** is polled over SNMP by the collectors themselves (it has no agent: a data
+centre's switch, a ward router whose agent is not installed yet). It has an identity like an
+agent's, with its name as ``agent``, so its series, staleness, ``netmon_agent_up`` and
+``/sd`` entry are those of an agent-polled router; it has no token, so nothing can push as
+it. Agent ids and device names share one namespace: a ward that moves from collector polling
+to an agent of the same id keeps its series.
 """
 
 from __future__ import annotations
@@ -34,6 +42,13 @@ from typing import Final
 #: The identity labels, sorted.
 IDENTITY_LABELS: Final = ("agent", "dc", "district", "role", "site", "ward")
 SITE_KINDS: Final = frozenset({"ward", "dc"})
+#: snmp_exporter's default auth (``/snmp`` without ``auth=``), and a device's.
+DEFAULT_DEVICE_AUTH: Final = "public_v2"
+DEFAULT_DEVICE_INTERVAL: Final = 60.0
+#: A device's whole poll is cut after this long unless its ``timeout`` says otherwise (and
+#: never later than its interval).
+DEFAULT_POLL_TIMEOUT: Final = 30.0
+DEFAULT_POLLERS: Final = ("primary", "backup")
 
 
 def hash_token(token: str) -> str:
@@ -73,6 +88,30 @@ class Agent:
 
 
 @dataclass(frozen=True, slots=True)
+class Device:
+    """A device the collectors poll over SNMP (no agent). ``timeout`` bounds a whole poll
+    (default: :data:`DEFAULT_POLL_TIMEOUT`, at most the interval); ``retries`` overrides the
+    modules' per-request retries; ``pollers`` are the data centres whose collectors poll it
+    (both by default, as an agent reports to both)."""
+
+    name: str
+    site: str
+    role: str
+    address: str                         # snmp_exporter's target: host, host:port, [v6]:port
+    modules: tuple[str, ...]
+    auth: str = DEFAULT_DEVICE_AUTH
+    interval: float = DEFAULT_DEVICE_INTERVAL
+    timeout: float | None = None
+    retries: int | None = None
+    pollers: tuple[str, ...] = DEFAULT_POLLERS
+
+    @property
+    def poll_timeout(self) -> float:
+        return self.timeout if self.timeout is not None else min(self.interval,
+                                                                  DEFAULT_POLL_TIMEOUT)
+
+
+@dataclass(frozen=True, slots=True)
 class Identity:
     agent: str
     site: str
@@ -100,6 +139,8 @@ class Inventory:
     sites: tuple[Site, ...]
     data_centres: tuple[DataCentre, ...]
     agents: tuple[Agent, ...]
+    devices: tuple[Device, ...] = ()
+    #: Agents and devices, by agent id or device name (agents first, in file order).
     identities: Mapping[str, Identity] = field(init=False, repr=False, compare=False)
     by_token_hash: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
@@ -108,15 +149,21 @@ class Inventory:
         sites = {s.id: s for s in self.sites}
         dc_of_site = {dc.site: dc.name for dc in self.data_centres}
         identities = {}
-        for agent in self.agents:
-            site = sites[agent.site]
-            identities[agent.id] = Identity(
-                agent=agent.id, site=site.id, district=districts[site.district].name,
-                ward=site.name if site.kind == "ward" else "", role=agent.role,
+        members = [(a.id, a.site, a.role) for a in self.agents]
+        members += [(d.name, d.site, d.role) for d in self.devices]
+        for member, site_id, role in members:
+            site = sites[site_id]
+            identities[member] = Identity(
+                agent=member, site=site.id, district=districts[site.district].name,
+                ward=site.name if site.kind == "ward" else "", role=role,
                 dc=dc_of_site.get(site.id, ""), kind=site.kind)
         object.__setattr__(self, "identities", identities)
         object.__setattr__(self, "by_token_hash", {
             digest: agent.id for agent in self.agents for digest in agent.token_sha256})
+
+    def polled_by(self, dc: str) -> tuple[Device, ...]:
+        """The devices the collector of data centre ``dc`` polls."""
+        return tuple(d for d in self.devices if dc in d.pollers)
 
     def agent_for_token(self, token: str) -> str | None:
         """The id of the agent this token belongs to, or None."""

@@ -8,6 +8,12 @@ coordinates). A fleet smaller than the file takes wards from every district in t
 small demo still spans districts. Both data centres get a site of kind ``dc`` and
 ``dc_hosts`` agents each (role ``dc-host``).
 
+With :class:`PolledDevices`, some sites get a device that the collectors poll over SNMP
+instead of an agent: ``wards`` ward routers (taken one district at a time, named as their agent
+would be, so installing the agent later keeps the series) and ``dc_switches`` switches in each
+data centre (``hn-dc-primary-sw1``, role ``dc-switch``). Their ``address`` comes from a template
+(``{name}``, ``{site}``): the generator cannot know the WAN's addressing.
+
 Agent ids are ASCII: ``hn-<district>-<ward>-r1`` from the slugs (``hn-badinh-phucxa-r1``);
 ``(district, ward slug)`` is unique in the file even though ward slugs alone are not.
 Names keep their diacritics exactly as in the file (NFC).
@@ -27,10 +33,19 @@ from pathlib import Path
 from typing import Final
 
 from collector.errors import ConfigError
-from collector.inventory import Agent, DataCentre, District, Inventory, Site
+from collector.inventory import (
+    DEFAULT_DEVICE_AUTH,
+    DEFAULT_DEVICE_INTERVAL,
+    Agent,
+    DataCentre,
+    Device,
+    District,
+    Inventory,
+    Site,
+)
 
-__all__ = ["DEFAULT_SITES", "WardRow", "build_hanoi", "default_wards_path", "parse_wards",
-           "read_wards", "slug"]
+__all__ = ["DEFAULT_SITES", "ROLE_MODULES", "PolledDevices", "WardRow", "build_hanoi",
+           "default_wards_path", "parse_wards", "read_wards", "slug"]
 
 DEFAULT_SITES: Final = 579
 _COLUMNS: Final = ("district_code", "district", "district_type", "ward_code", "ward",
@@ -43,6 +58,33 @@ DATA_CENTRES: Final = (
     ("primary", "dc-primary", "Trung tâm dữ liệu chính, 185 Giảng Võ", "006"),
     ("backup", "dc-backup", "Trung tâm dữ liệu dự phòng", "268"),
 )
+
+
+#: The SNMP modules (netmon's module file) a generated device is polled with, by role.
+ROLE_MODULES: Final = {
+    "ward-router": ("system", "if_mib", "hr_cpu", "hr_storage", "entity_sensor"),
+    "dc-switch": ("system", "if_mib", "entity_sensor"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PolledDevices:
+    """Which sites get a collector-polled device instead of an agent, and how to reach it."""
+
+    wards: int = 0                               # ward routers without an agent
+    dc_switches: int = 0                         # switches in each data centre
+    address: str = "{name}.wan.hanoi.example"    # {name}: the device, {site}: its site id
+    auth: str = DEFAULT_DEVICE_AUTH
+    interval: float = DEFAULT_DEVICE_INTERVAL
+
+    def device(self, name: str, site: str, role: str) -> Device:
+        try:
+            address = self.address.format(name=name, site=site)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"--device-address {self.address!r}: {exc!r}; use the "
+                              "placeholders {name} and {site}.") from None
+        return Device(name, site, role, address, ROLE_MODULES[role], self.auth,
+                      self.interval)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +154,14 @@ def _interleaved(wards: Sequence[WardRow], count: int) -> list[WardRow]:
 
 
 def build_hanoi(wards: Sequence[WardRow], token_hashes: Callable[[str], tuple[str, ...]],
-                sites: int = DEFAULT_SITES, dc_hosts: int = 2) -> Inventory:
+                sites: int = DEFAULT_SITES, dc_hosts: int = 2,
+                polled: PolledDevices | None = None) -> Inventory:
     """The inventory; ``token_hashes(agent_id)`` gives each agent's token hashes."""
-    if sites < 1 or dc_hosts < 0:
-        raise ConfigError(f"--sites must be at least 1 and --dc-hosts at least 0 (got "
-                          f"{sites} and {dc_hosts}).")
+    polled = polled or PolledDevices()
+    if sites < 1 or dc_hosts < 0 or polled.wards < 0 or polled.dc_switches < 0:
+        raise ConfigError(f"--sites must be at least 1, --dc-hosts, --polled-wards and "
+                          f"--dc-switches at least 0 (got {sites}, {dc_hosts}, {polled.wards} "
+                          f"and {polled.dc_switches}).")
     districts: dict[str, District] = {}
     slugs: dict[str, str] = {}
     centroids: dict[str, list[tuple[float, float]]] = {}
@@ -129,15 +174,22 @@ def build_hanoi(wards: Sequence[WardRow], token_hashes: Callable[[str], tuple[st
 
     site_list: list[Site] = []
     agents: list[Agent] = []
+    devices: list[Device] = []
 
     def add_agent(agent_id: str, site: str, role: str) -> None:
         agents.append(Agent(agent_id, site, role, token_hashes(agent_id)))
 
-    for ward in _interleaved(wards, sites):
+    chosen = _interleaved(wards, sites)
+    polled_codes = ({w.ward_code for w in _interleaved(chosen, polled.wards)}
+                    if polled.wards else set())
+    for ward in chosen:
         site_list.append(Site(ward.ward_code, ward.ward, ward.district_code, "ward",
                               ward.lat, ward.lon))
-        add_agent(f"hn-{slugs[ward.district_code]}-{ward.ward_slug}-r1", ward.ward_code,
-                  "ward-router")
+        name = f"hn-{slugs[ward.district_code]}-{ward.ward_slug}-r1"
+        if ward.ward_code in polled_codes:
+            devices.append(polled.device(name, ward.ward_code, "ward-router"))
+        else:
+            add_agent(name, ward.ward_code, "ward-router")
     codes = list(districts)
     for number in range(len(wards) + 1, sites + 1):
         district = codes[(number - len(wards) - 1) % len(codes)]
@@ -156,5 +208,7 @@ def build_hanoi(wards: Sequence[WardRow], token_hashes: Callable[[str], tuple[st
         data_centres.append(DataCentre(dc, site_id))
         for host in range(1, dc_hosts + 1):
             add_agent(f"hn-{site_id}-host{host}", site_id, "dc-host")
+        for switch in range(1, polled.dc_switches + 1):
+            devices.append(polled.device(f"hn-{site_id}-sw{switch}", site_id, "dc-switch"))
     return Inventory(tuple(districts.values()), tuple(site_list), tuple(data_centres),
-                     tuple(agents))
+                     tuple(agents), tuple(devices))

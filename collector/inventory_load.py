@@ -13,10 +13,24 @@
     agents:
       - {id: hn-badinh-phucxa-r1, site: "00001", role: ward-router,
          token_sha256: [<64 hex digits>, ...]}
+    devices:                    # optional: polled over SNMP by the collectors (no agent)
+      - {name: hn-dc-primary-sw1, site: dc-primary, role: dc-switch, address: "10.10.0.2",
+         modules: [system, if_mib], auth: public_v2, interval: 60s, timeout: 20s,
+         retries: 2, pollers: [primary, backup]}
 
-Every reference is checked (an agent's site, a site's district, a data centre's site), ids and
-token hashes are unique, and a mistake is refused with file, line and key. Ward codes are
-strings: quote them (``"00001"``), a bare 00001 is an octal number to YAML and is refused.
+Every reference is checked (an agent's or a device's site, a site's district, a data centre's
+site), ids and token hashes are unique, and a mistake is refused with file, line and key. Ward
+codes are strings: quote them (``"00001"``), a bare 00001 is an octal number to YAML and is
+refused.
+
+A device's ``name`` shares the agents' namespace (it is the ``agent`` label of its series).
+``address`` is snmp_exporter's target syntax (``host``, ``host:port``, ``[v6]:port``; port
+161 by default); ``modules`` and ``auth`` (default ``public_v2``) name entries of the
+collector's SNMP module files (``snmp.files`` in collector.yml, checked when the collector
+starts and by ``--check-config``). ``interval`` (default 60 s) and ``timeout`` (the whole
+poll; default 30 s, at most the interval) are durations (``60s``, ``1m``) or seconds;
+``retries`` (0-10) overrides the modules' per-request retries; ``pollers`` are the data
+centres whose collectors poll the device (default both, as an agent reports to both).
 """
 
 from __future__ import annotations
@@ -29,26 +43,44 @@ from yaml.nodes import Node
 
 from collector.config import DC_NAMES
 from collector.errors import ConfigError
-from collector.inventory import SITE_KINDS, Agent, DataCentre, District, Inventory, Site
+from collector.inventory import (
+    DEFAULT_DEVICE_AUTH,
+    DEFAULT_DEVICE_INTERVAL,
+    DEFAULT_POLLERS,
+    SITE_KINDS,
+    Agent,
+    DataCentre,
+    Device,
+    District,
+    Inventory,
+    Site,
+)
+from exporters.errors import ConfigError as ExporterConfigError
+from exporters.snmp.client import Target
 from exporters.snmp.yaml_nodes import (
     NULL_NODE,
     Where,
     boolean,
     choice,
     compose,
+    duration,
     fields,
+    integer,
     items,
     number,
     plain_scalar,
+    string,
 )
 
 __all__ = ["load_inventory", "parse_inventory"]
 
-_TOP = frozenset({"districts", "sites", "data_centres", "agents"})
+_TOP = frozenset({"districts", "sites", "data_centres", "agents", "devices"})
 _DISTRICT = frozenset({"code", "name"})
 _SITE = frozenset({"id", "name", "district", "kind", "lat", "lon", "generated"})
 _DC = frozenset({"name", "site"})
 _AGENT = frozenset({"id", "site", "role", "token_sha256"})
+_DEVICE = frozenset({"name", "site", "role", "address", "modules", "auth", "interval",
+                     "timeout", "retries", "pollers"})
 _ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _ROLE: Final = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _SHA256: Final = re.compile(r"^[0-9a-f]{64}$")
@@ -162,7 +194,60 @@ def parse_inventory(text: str, source: str) -> Inventory:
         agents.append(Agent(agent_id, site, _ident(f["role"], at, "role", _ROLE),
                             tuple(digests)))
 
-    return Inventory(tuple(districts), tuple(sites), tuple(data_centres), tuple(agents))
+    devices = [_device(node, where.child(f"devices[{i}]"), kind_of, agent_nodes)
+               for i, node in enumerate(items(top.get("devices", NULL_NODE), where, "devices"))]
+    return Inventory(tuple(districts), tuple(sites), tuple(data_centres), tuple(agents),
+                     tuple(devices))
+
+
+def _device(node: Node, at: Where, kind_of: dict[str, str], names: dict[str, Node]) -> Device:
+    """One polled device; ``names`` holds the agent ids and device names seen so far."""
+    f = fields(node, at, _DEVICE, required=("name", "site", "role", "address", "modules"))
+    name = _ident(f["name"], at, "name", _ID)
+    _unique(names, name, f["name"], at, "agent id or device name")
+    site = _text(f["site"], at, "site")
+    if site not in kind_of:
+        raise at.error(f["site"], f"site {site!r} is not in sites",
+                       "Add the site or correct the device's site.")
+    address = _text(f["address"], at, "address")
+    try:
+        Target.parse(address)
+    except ExporterConfigError as exc:
+        raise at.error(f["address"], f"address: {exc}",
+                       "Write host, host:port or [v6]:port (UDP; port 161 by default).") \
+            from None
+    modules: list[str] = []
+    for j, item in enumerate(items(f["modules"], at, "modules")):
+        module = _text(item, at, f"modules[{j}]")
+        if module in modules:
+            raise at.error(item, f"module {module!r} is listed twice", "List it once.")
+        modules.append(module)
+    if not modules:
+        raise at.error(f["modules"], "modules is empty",
+                       "List the SNMP modules to walk, e.g. [system, if_mib].")
+    interval = (duration(f["interval"], at, "interval") if "interval" in f
+                else DEFAULT_DEVICE_INTERVAL)
+    timeout = duration(f["timeout"], at, "timeout") if "timeout" in f else None
+    if timeout is not None and timeout > interval:
+        raise at.error(f["timeout"], f"timeout {timeout:g}s is longer than the interval "
+                       f"({interval:g}s)", "Polls of one device never overlap: shorten the "
+                       "timeout or lengthen the interval.")
+    pollers: list[str] = []
+    for j, item in enumerate(items(f.get("pollers", NULL_NODE), at, "pollers")):
+        dc = choice(item, at, f"pollers[{j}]", DC_NAMES)
+        if dc in pollers:
+            raise at.error(item, f"data centre {dc!r} is listed twice", "List it once.")
+        pollers.append(dc)
+    if "pollers" in f and not pollers:
+        raise at.error(f["pollers"], "pollers is empty", "Name the data centres whose "
+                       "collectors poll the device, or leave pollers out for both.")
+    return Device(
+        name=name, site=site, role=_ident(f["role"], at, "role", _ROLE), address=address,
+        modules=tuple(modules),
+        auth=string(f["auth"], at, "auth") if "auth" in f else DEFAULT_DEVICE_AUTH,
+        interval=interval, timeout=timeout,
+        retries=integer(f["retries"], at, "retries", 0, 10) if "retries" in f else None,
+        pollers=tuple(pollers) if pollers else DEFAULT_POLLERS)
 
 
 def load_inventory(path: Path) -> Inventory:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from collector.inventory import Inventory
+from collector.inventory import DEFAULT_DEVICE_AUTH, DEFAULT_POLLERS, Device, Inventory
 
 __all__ = ["dump_inventory"]
 
@@ -45,4 +45,22 @@ def dump_inventory(inventory: Inventory, header: str = "") -> str:
         hashes = ", ".join(_s(h) for h in a.token_sha256)
         out.append(f"  - {{id: {_s(a.id)}, site: {_s(a.site)}, role: {_s(a.role)}, "
                    f"token_sha256: [{hashes}]}}\n")
+    if inventory.devices:
+        out.append("devices:\n")
+        out.extend(f"  - {{{_device(d)}}}\n" for d in inventory.devices)
     return "".join(out)
+
+
+def _device(d: Device) -> str:
+    parts = [f"name: {_s(d.name)}", f"site: {_s(d.site)}", f"role: {_s(d.role)}",
+             f"address: {_s(d.address)}", f"modules: [{', '.join(_s(m) for m in d.modules)}]"]
+    if d.auth != DEFAULT_DEVICE_AUTH:
+        parts.append(f"auth: {_s(d.auth)}")
+    parts.append(f"interval: {_number(d.interval)}")
+    if d.timeout is not None:
+        parts.append(f"timeout: {_number(d.timeout)}")
+    if d.retries is not None:
+        parts.append(f"retries: {d.retries}")
+    if d.pollers != DEFAULT_POLLERS:
+        parts.append(f"pollers: [{', '.join(d.pollers)}]")
+    return ", ".join(parts)

@@ -16,12 +16,12 @@ from aiohttp import web
 from collector.errors import ConfigError
 from collector.reload import load_runtime, reload
 from collector.remote_write.errors import SpoolError
-from collector.state import ADMISSION, FORWARDER, LIVE
+from collector.state import ADMISSION, FORWARDER, LIVE, POLLER, SNMP
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SWEEP_SECONDS", "admission_ctx", "inventory_ctx", "remote_write_ctx", "sighup_ctx",
-           "sweeper_ctx"]
+           "snmp_ctx", "sweeper_ctx"]
 
 #: How often stale batches and agents are withdrawn (rendering checks ages as well).
 SWEEP_SECONDS: Final = 1.0
@@ -80,6 +80,21 @@ async def remote_write_ctx(app: web.Application) -> AsyncIterator[None]:
         await forwarder.stop(task)
     finally:
         await session.close()
+
+
+async def snmp_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The SNMP module files (``/snmp``) and the polling of the inventory's devices; a bad
+    module file, or a device naming an unknown module or auth, stops the start. At stop the
+    polls in flight are cancelled, then the SNMP socket is closed."""
+    poller = app[POLLER]
+    await poller.start()
+    task = asyncio.create_task(poller.run(), name="netmon-collector-poller")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await poller.wait_stopped()
+    app[SNMP].close()
 
 
 async def sighup_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -58,7 +58,7 @@ async def load_runtime(app: web.Application, first: bool) -> Runtime:
         metrics.reload_success.set(1)
         metrics.reload_time.set_to_current_time()
     sizes = " ".join(f"{name}={len(ids)}" for name, ids in runtime.scopes.members.items())
-    unscoped = len(inventory.agents) - len(runtime.scopes.home)
+    unscoped = len(inventory.identities) - len(runtime.scopes.home)  # agents, devices
     log.info("%s config=%s inventory=%s agents=%d scopes: %s%s", "loaded" if first else
              "reloaded", (live.source and live.source.path) or "-", config.inventory,
              len(inventory.agents), sizes,

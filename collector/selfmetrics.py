@@ -33,6 +33,10 @@ by reason, authentication failures, families and series dropped at ingest, scope
 duration, series stored, reloads, pushes in progress and the event loop's lag (admission
 control: ``reports_rejected_total{reason="throttled"}`` counts the 429s).
 ``_created`` series are left out: they add a series per counter and nothing netmon uses.
+
+Polled devices: ``netmon_target_*`` per device (:mod:`collector.polling.metrics`) and
+``netmon_collector_snmp_requests_total{result}`` for ``/snmp`` (``success``, ``failure``,
+``bad_request``).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import generate_latest
 
+from collector.polling.metrics import TargetMetrics
 from collector.runtime import Live, Runtime
 from exporters.exposition import format_value
 
@@ -189,7 +194,7 @@ class _Load:
                                 "yet answered.",
                                 value=admission.in_flight if admission is not None else 0)
         yield GaugeMetricFamily("netmon_collector_event_loop_lag_seconds", "How late the "
-                                "collector's event loop runs (the largest over the last "
+                                "collector's event loop runs (the average over the last "
                                 "second); past admission's limits pushes are answered 429.",
                                 value=admission.lag.current() if admission is not None else 0)
 
@@ -260,6 +265,13 @@ class SelfMetrics:
         self.admission = _Load()
         r.register(self.admission)
         r.register(_Agents(live))
+        self.targets = TargetMetrics()
+        r.register(self.targets)
+        self.snmp_requests = Counter("netmon_collector_snmp_requests", "/snmp requests, by "
+                                     "result: success, failure (a module failed: 500), "
+                                     "bad_request (400).", ["result"], registry=r)
+        for result in ("success", "failure", "bad_request"):
+            self.snmp_requests.labels(result)
 
     def render(self) -> bytes:
         return generate_latest(_WithoutCreated(self.registry))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from collector.admission import Admission
+from collector.polling.poller import Poller
+from collector.polling.resources import SnmpResources
 from collector.remote_write.forwarder import Forwarder
 from collector.runtime import Live
 from collector.selfmetrics import SelfMetrics
 
-__all__ = ["ADMISSION", "FORWARDER", "LIVE", "METRICS"]
+__all__ = ["ADMISSION", "FORWARDER", "LIVE", "METRICS", "POLLER", "SNMP"]
 
 #: Config, inventory, scopes and the store (swapped on reload; the store is kept).
 LIVE = web.AppKey("live", Live)
@@ -20,3 +22,7 @@ METRICS = web.AppKey("metrics", SelfMetrics)
 FORWARDER = web.AppKey("forwarder", Forwarder)
 #: Pushes in progress and the event loop's lag: who is answered 429.
 ADMISSION = web.AppKey("admission", Admission)
+#: The SNMP stack (one socket, one engine) and the module files: /snmp and the poller.
+SNMP = web.AppKey("snmp", SnmpResources)
+#: The polling of the inventory's devices (those without an agent).
+POLLER = web.AppKey("poller", Poller)

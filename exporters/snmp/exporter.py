@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from prometheus_client import Metric
@@ -31,14 +32,18 @@ from exporters.errors import (
     SnmpTimeout,
     SnmpTransportError,
 )
-from exporters.snmp.client import Limits, SnmpStack, Target
+from exporters.snmp.client import Limits, SnmpSession, SnmpStack, Target
 from exporters.snmp.config import Auth, Module, SnmpConfig
 from exporters.snmp.mapping import CompiledModule, MappingReport, map_pdus, pdus_by_oid
-from exporters.snmp.scrape import scrape_module
+from exporters.snmp.scrape import ScrapeResult, scrape_module
 
 log = logging.getLogger(__name__)
 
 DEFAULT_AUTH = "public_v2"
+
+#: How a module is read from a session: :func:`~exporters.snmp.scrape.scrape_module`, or the
+#: caller's own (the collector's poller keeps rarely-changing lookup columns between polls).
+Scrape = Callable[[SnmpSession, Module], Awaitable[ScrapeResult]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +78,14 @@ def _error_kind(exc: BaseException) -> str:
 class SnmpExporter:
     """Polls one target with its modules; implements :class:`exporters.contract.Exporter`."""
 
-    def __init__(self, config: SnmpTargetConfig, snmp: SnmpConfig, stack: SnmpStack) -> None:
+    def __init__(self, config: SnmpTargetConfig, snmp: SnmpConfig, stack: SnmpStack,
+                 scrape: Scrape = scrape_module) -> None:
         if not config.modules:
             raise ConfigError(f"snmp target {config.target}: no module given")
         self.config = config
         self.target = Target.parse(config.target)
         self.stack = stack
+        self._scrape = scrape
         self.modules: list[tuple[Module, Auth, CompiledModule]] = []
         for name in config.modules:
             try:
@@ -136,7 +143,7 @@ class SnmpExporter:
         start = time.perf_counter()
         session = await self.stack.session(self.target, auth, module.walk_params,
                                            self.config.limits)
-        result = await scrape_module(session, module)
+        result = await self._scrape(session, module)
         report = MappingReport()
         families = map_pdus(compiled, pdus_by_oid(result.varbinds), report,
                             self.config.wrap_counters)
@@ -144,7 +151,7 @@ class SnmpExporter:
             log.info("snmp values not mapped target=%s module=%s count=%d first=%s",
                      self.target, module.name, report.unparsable, report.errors[0])
         status.succeeded(module.name, result.walk_seconds, result.packets_sent,
-                         result.packets_retried, len(result.varbinds), report.unparsable,
+                         result.packets_retried, result.pdus_returned, report.unparsable,
                          time.perf_counter() - start)
         return families
 

@@ -25,6 +25,13 @@ class ScrapeResult:
     packets_sent: int
     packets_retried: int
     walk_seconds: float
+    #: Values the device returned, when not all of ``varbinds`` came from it (a scrape that
+    #: reuses values it kept from an earlier one); None: ``len(varbinds)``.
+    pdus: int | None = None
+
+    @property
+    def pdus_returned(self) -> int:
+        return len(self.varbinds) if self.pdus is None else self.pdus
 
 
 async def scrape_module(session: SnmpSession, module: Module) -> ScrapeResult:

@@ -72,6 +72,8 @@ def _urls(files: DemoFiles, wan_port: int) -> str:
         f"  {base}/scopes/dc-primary/metrics           the primary data centre's hosts",
         f"  {base}/scopes/dc-backup/metrics            the backup data centre's hosts",
         f"  {base}/sd                                  Prometheus HTTP service discovery",
+        f"  {base}/snmp?target=127.0.0.1:{wan_port}&module=if_mib&auth={first.router.community}"
+        "   snmp_exporter's /snmp, from a live poll",
         f"  {base}/metrics                             the collector itself "
         "(netmon_agent_up per agent)",
         f"  files and logs: {files.workdir}",

@@ -70,8 +70,11 @@ def prepare(workdir: Path, wards: int, interval: float, listen: str,
     districts = {d.code: d.name for d in inventory.districts}
     sites = {s.id: s for s in inventory.sites}
     collector_config = workdir / "collector.yml"
+    # /snmp answers with netmon's modules and the simulated routers' communities
     collector_config.write_text(
-        f"listen: {listen}\ninventory: inventory.yml\ndc: primary\n", encoding="utf-8")
+        f"listen: {listen}\ninventory: inventory.yml\ndc: primary\n"
+        f"snmp:\n  files: [{_yaml_string(str(netmon_modules_path()))}, snmp-auths.yml]\n",
+        encoding="utf-8")
 
     (workdir / "agents").mkdir(exist_ok=True)
     ward_agents = [

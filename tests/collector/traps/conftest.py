@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import shutil
 from collections.abc import AsyncIterator, Callable
@@ -18,9 +19,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from collector.app import create_app
 from collector.config_load import ConfigSource
 from collector.server import RUNNER_OPTIONS
-from collector.state import METRICS
 from collector.traps import TrapsConfig
-from collector.traps.context import TRAPS, traps_ctx
+from collector.traps.context import TRAPS
 from collector.traps.service import Traps
 from tests.collector.conftest import Collector, FakeClock
 from tests.collector.helpers import parse_metrics
@@ -70,11 +70,8 @@ def make_trap_collector(clock: FakeClock, inventory_file: Path, config_file: Pat
     @contextlib.asynccontextmanager
     async def make(config: TrapsConfig) -> AsyncIterator[TrapCollector]:
         source = ConfigSource(config_file)
-        app = create_app(source.load(), source, clock)
-        # The lines collector.app.create_app will have (see collector/traps/context.py):
-        traps = app[TRAPS] = Traps(config)
-        app[METRICS].registry.register(traps.metrics)
-        app.cleanup_ctx.append(traps_ctx)
+        app = create_app(dataclasses.replace(source.load(), traps=config), source, clock)
+        traps = app[TRAPS]                  # wired by create_app, as for the process
         server = TestServer(app)
         try:
             await server.start_server(**RUNNER_OPTIONS)
@@ -97,7 +94,7 @@ class NetSnmp:
                   ) -> tuple[int, str]:
         binary = shutil.which(command)
         if binary is None:
-            pytest.skip(f"{command} not found: install Debian's 'snmp' package")
+            pytest.fail(f"{command} not found: install Debian's 'snmp' package (.ci/setup)")
         proc = await asyncio.create_subprocess_exec(
             binary, *args, env=self.env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)

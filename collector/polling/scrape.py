@@ -1,0 +1,89 @@
+"""One device's module reads with its lookup cache: the poller's
+:data:`~exporters.snmp.exporter.Scrape`, given to the :class:`SnmpExporter` of that device.
+
+Per module and poll: one GET of the change markers (``sysUpTime.0`` and the watched OIDs),
+then the module's live part (:mod:`collector.polling.plan`), then, only when
+:mod:`collector.polling.cache` says so, the kept columns. The mapping gets the kept values
+and the live ones together, so the series are exactly those of a full walk; the
+``snmp_scrape_pdus_returned`` and ``snmp_scrape_packets_sent`` of the poll count what the
+device really sent. A module with nothing to keep is read as snmp_exporter reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from collector.polling.cache import CacheEntry, Markers, refresh_reason, rows_reason
+from collector.polling.config import LookupCacheConfig
+from collector.polling.plan import ModulePlan, plan_module
+from exporters.errors import SnmpErrorStatus
+from exporters.snmp.client import SnmpSession
+from exporters.snmp.config import Module
+from exporters.snmp.scrape import ScrapeResult, scrape_module
+from exporters.snmp.values import VarBind, parse_oid
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CachedScrape"]
+
+
+class CachedScrape:
+    """Reads the modules of one device (``name``, for logs), keeping its lookup columns."""
+
+    def __init__(self, name: str, config: LookupCacheConfig,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.name = name
+        self.config = config
+        self.clock = clock
+        self.uptime_oid = parse_oid(config.uptime_oid)
+        self.markers = [self.uptime_oid, *(parse_oid(o) for o in config.watch_oids)]
+        self.plans: dict[str, ModulePlan] = {}
+        self.entries: dict[str, CacheEntry] = {}
+        self.uptimes: dict[str, int | None] = {}     # module -> sysUpTime at its last poll
+        #: refreshes by reason (cache.REASONS), for netmon_target_lookup_cache_refreshes_total
+        self.refreshes: Counter[str] = Counter()
+
+    def plan(self, module: Module) -> ModulePlan:
+        plan = self.plans.get(module.name)
+        if plan is None or plan.module is not module:
+            columns = self.config.columns if self.config.enabled else ()
+            plan = self.plans[module.name] = plan_module(module, columns)
+        return plan
+
+    async def __call__(self, session: SnmpSession, module: Module) -> ScrapeResult:
+        plan = self.plan(module)
+        if not plan.caches:
+            return await scrape_module(session, module)
+        start = time.perf_counter()
+        sent, retried = session.stats.sent, session.stats.retried
+        try:
+            marker_binds = await session.get(self.markers)
+        except SnmpErrorStatus as exc:  # a device that refuses them: rows and age still work
+            log.debug("change markers refused device=%s module=%s error=%s", self.name,
+                      module.name, exc)
+            marker_binds = []
+        markers = Markers.of(marker_binds, self.uptime_oid)
+        entry = self.entries.get(module.name)
+        reason = refresh_reason(entry, markers, self.uptimes.get(module.name), self.clock(),
+                                self.config.refresh)
+        self.uptimes[module.name] = markers.uptime
+        live = await scrape_module(session, plan.live)
+        if reason is None and entry is not None:
+            reason = rows_reason(plan, entry, live.varbinds)
+        pdus = len(marker_binds) + len(live.varbinds)
+        if reason is not None or entry is None:
+            kept: list[VarBind] = []
+            for root in plan.cached:
+                kept.extend(await session.walk(root))
+            pdus += len(kept)
+            entry = self.entries[module.name] = CacheEntry.of(plan, kept, markers,
+                                                              self.clock())
+            self.refreshes[reason or "first"] += 1
+            log.debug("lookup cache refreshed device=%s module=%s reason=%s values=%d",
+                      self.name, module.name, reason, len(kept))
+        return ScrapeResult([*entry.varbinds, *live.varbinds],
+                            session.stats.sent - sent, session.stats.retried - retried,
+                            time.perf_counter() - start, pdus=pdus)

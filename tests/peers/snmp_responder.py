@@ -1,0 +1,297 @@
+"""A light SNMP v1/v2c responder: many simulated devices, one UDP port each, in one asyncio
+loop, answering GET, GETNEXT and GETBULK from ``.snmprec`` data with pre-encoded values.
+
+Why it exists: snmpsim spends about 40 ms of CPU per request (85 CPU-s answering one if_mib
+sweep of 579 routers on two cores), so it sets the pace of any sweep it serves and its CPU
+drowns the poller's. Here every record's variable-binding is encoded once; a GETBULK answer
+is a slice of them joined under a header: some tens of microseconds a request. It is a test
+and benchmark peer, not an agent: no SNMPv3, no SET, values fixed unless a test changes them
+(:meth:`Records.set`), ``delay`` makes a device slow.
+
+    python -m tests.peers.snmp_responder --data netmon/demo/data/ward-router.snmprec \\
+        --community public --devices 579          # prints {"ports": [...]} and serves
+
+Requests are decoded with netmon's own codec (:mod:`exporters.snmp.ber`); the answers follow
+RFC 3416: GETBULK with non-repeaters and max-repetitions (rows interleaved by column),
+endOfMibView past the end (v2c), noSuchName error-status for SNMPv1, noSuchObject for a GET
+of an unknown OID. An answer is cut to at most ``max_varbinds`` values (and 60 kB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import dataclasses
+import ipaddress
+import json
+import signal
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, cast
+
+from exporters.errors import SnmpProtocolError
+from exporters.snmp import ber
+from exporters.snmp.values import Oid, parse_oid
+
+HOST: Final = "127.0.0.1"
+_END_OF_MIB_VIEW: Final = b"\x82\x00"
+_NO_SUCH_OBJECT: Final = b"\x80\x00"
+_UNSIGNED: Final = frozenset({65, 66, 67, 70})
+_MAX_BYTES: Final = 60_000
+
+
+def _length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes((n,))
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes((0x80 | len(body),)) + body
+
+
+def _tlv(tag: int, body: bytes) -> bytes:
+    return bytes((tag,)) + _length(len(body)) + body
+
+
+def encode_value(tag: int, text: str) -> bytes:
+    """A snmprec value (``TAG|VALUE``; tag ``4x``: hex) as a BER TLV."""
+    if tag == 2:
+        return _tlv(2, ber.encode_integer(int(text)))
+    if tag in _UNSIGNED:
+        n = int(text)
+        return _tlv(tag, n.to_bytes(max(1, (n.bit_length() + 8) // 8), "big"))
+    if tag == 4:
+        return _tlv(4, text.encode("utf-8"))
+    if tag == 6:
+        return _tlv(6, ber.encode_oid(parse_oid(text)))
+    if tag == 64:
+        return _tlv(64, ipaddress.IPv4Address(text).packed)
+    raise ValueError(f"snmprec tag {tag} is not supported here")
+
+
+@dataclass
+class Records:
+    """The OIDs of one device, sorted, each with its variable-binding pre-encoded."""
+
+    oids: list[Oid] = field(default_factory=list)
+    varbinds: list[bytes] = field(default_factory=list)
+    index: dict[Oid, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_snmprec(cls, text: str) -> Records:
+        pairs = []
+        for line in text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            oid_text, tag_text, value = line.split("|", 2)
+            if ":" in tag_text:
+                raise ValueError(f"{oid_text}: variation modules ({tag_text}) are not "
+                                 "supported; use a static .snmprec")
+            if tag_text.endswith("x"):
+                raw = bytes.fromhex(value)
+                tag = int(tag_text[:-1])
+                body = _tlv(tag, raw) if tag == 4 else encode_value(tag, raw.decode())
+            else:
+                body = encode_value(int(tag_text), value)
+            pairs.append((parse_oid(oid_text), body))
+        records = cls()
+        for oid, body in sorted(pairs):
+            records._append(oid, body)
+        return records
+
+    def _append(self, oid: Oid, value: bytes) -> None:
+        self.index[oid] = len(self.oids)
+        self.oids.append(oid)
+        self.varbinds.append(_varbind(oid, value))
+
+    def copy(self) -> Records:
+        return Records(list(self.oids), list(self.varbinds), dict(self.index))
+
+    def set(self, oid: Oid, tag: int, value: str) -> None:
+        """Change (or add) one value, as a test needs (``sysUpTime`` going back...)."""
+        encoded = _varbind(oid, encode_value(tag, value))
+        i = self.index.get(oid)
+        if i is not None:
+            self.varbinds[i] = encoded
+            return
+        i = bisect.bisect_left(self.oids, oid)
+        self.oids.insert(i, oid)
+        self.varbinds.insert(i, encoded)
+        self.index = {o: n for n, o in enumerate(self.oids)}
+
+    def remove_prefix(self, prefix: Oid) -> None:
+        keep = [(o, v) for o, v in zip(self.oids, self.varbinds, strict=True)
+                if o[:len(prefix)] != prefix]
+        self.oids = [o for o, _ in keep]
+        self.varbinds = [v for _, v in keep]
+        self.index = {o: n for n, o in enumerate(self.oids)}
+
+    def after(self, oid: Oid) -> int:
+        """Index of the first record after ``oid``."""
+        i = self.index.get(oid)
+        return i + 1 if i is not None else bisect.bisect_right(self.oids, oid)
+
+
+def _varbind(oid: Oid, value: bytes) -> bytes:
+    return _tlv(0x30, _tlv(6, ber.encode_oid(oid)) + value)
+
+
+@dataclass
+class Device(asyncio.DatagramProtocol):
+    """One simulated device on its own UDP port."""
+
+    records: Records
+    community: bytes = b"public"
+    delay: float = 0.0
+    max_varbinds: int = 1000
+    requests: int = 0
+    port: int = 0
+    transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+        self.port = transport.get_extra_info("sockname")[1]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            answer = self.answer(data)
+        except (SnmpProtocolError, ValueError):
+            return
+        if answer is None or self.transport is None:
+            return
+        self.requests += 1
+        if self.delay:
+            asyncio.get_running_loop().call_later(self.delay, self._send, answer, addr)
+        else:
+            self.transport.sendto(answer, addr)
+
+    def _send(self, answer: bytes, addr: tuple[str, int]) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.sendto(answer, addr)
+
+    def answer(self, data: bytes) -> bytes | None:
+        header = ber.decode_header(data)
+        if header.community != self.community or header.version not in (0, 1):
+            return None
+        request = ber.decode_response(data, dataclasses.replace(header, pdu_type=ber.RESPONSE))
+        oids = [oid for oid, _, _ in request.varbinds]
+        v1 = header.version == ber.VERSION_1
+        status = index = 0
+        if header.pdu_type == ber.GET_REQUEST:
+            out = []
+            for n, oid in enumerate(oids, 1):
+                i = self.records.index.get(oid)
+                if i is None:
+                    if v1:
+                        status, index = 2, n
+                        break
+                    out.append(_varbind(oid, _NO_SUCH_OBJECT))
+                else:
+                    out.append(self.records.varbinds[i])
+        elif header.pdu_type == ber.GET_NEXT_REQUEST:
+            out, status, index = self._next(oids, v1)
+        elif header.pdu_type == ber.GET_BULK_REQUEST and not v1:
+            out = self._bulk(oids, max(0, request.error_status),
+                             max(0, request.error_index))
+        else:
+            return None
+        if status:
+            out = [_varbind(oid, b"\x05\x00") for oid in oids]
+        return self._message(header, status, index, out)
+
+    def _next(self, oids: Sequence[Oid], v1: bool) -> tuple[list[bytes], int, int]:
+        out = []
+        records = self.records
+        for n, oid in enumerate(oids, 1):
+            i = records.after(oid)
+            if i >= len(records.oids):
+                if v1:
+                    return [], 2, n
+                out.append(_varbind(oid, _END_OF_MIB_VIEW))
+            else:
+                out.append(records.varbinds[i])
+        return out, 0, 0
+
+    def _bulk(self, oids: Sequence[Oid], non_repeaters: int, repetitions: int) -> list[bytes]:
+        records = self.records
+        size = len(records.oids)
+        out, _, _ = self._next(oids[:non_repeaters], False)
+        repeaters = oids[non_repeaters:]
+        if not repeaters or not repetitions:
+            return out
+        positions = [records.after(oid) for oid in repeaters]
+        budget = max(1, self.max_varbinds - len(out))
+        if len(repeaters) == 1:  # the walk of every poller: one slice
+            i = positions[0]
+            count = min(repetitions, budget)
+            out.extend(records.varbinds[i:i + count])
+            if i + count > size:
+                out.append(_varbind(repeaters[0], _END_OF_MIB_VIEW))
+            return out
+        for _ in range(repetitions):
+            for col, i in enumerate(positions):
+                if len(out) >= budget:
+                    return out
+                if i >= size:
+                    out.append(_varbind(repeaters[col], _END_OF_MIB_VIEW))
+                else:
+                    out.append(records.varbinds[i])
+                    positions[col] = i + 1
+        return out
+
+    def _message(self, header: ber.Header, status: int, index: int,
+                 varbinds: list[bytes]) -> bytes:
+        body = b"".join(varbinds)
+        while len(body) > _MAX_BYTES and varbinds:
+            varbinds = varbinds[:len(varbinds) // 2]
+            body = b"".join(varbinds)
+        pdu = (_tlv(2, ber.encode_integer(header.request_id)) + _tlv(2, bytes((status,)))
+               + _tlv(2, bytes((index,))) + _tlv(0x30, body))
+        return _tlv(0x30, _tlv(2, bytes((header.version,))) + _tlv(4, header.community)
+                    + _tlv(ber.RESPONSE, pdu))
+
+
+async def serve(devices: Iterable[Device], host: str = HOST) -> list[asyncio.DatagramTransport]:
+    """Bind each device to a port of its own (its ``port``, or one from the kernel)."""
+    loop = asyncio.get_running_loop()
+    transports = []
+    for device in devices:
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda d=device: d, local_addr=(host, device.port))  # type: ignore[misc]
+        transports.append(transport)
+    return transports
+
+
+async def _main(args: argparse.Namespace, text: str) -> None:
+    records = Records.from_snmprec(text)
+    devices = [Device(records, args.community.encode(), args.delay,
+                      max_varbinds=args.max_varbinds) for _ in range(args.devices)]
+    transports = await serve(devices, args.host)
+    print(json.dumps({"ports": [d.port for d in devices]}), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for transport in transports:
+        transport.close()
+    print(json.dumps({"requests": sum(d.requests for d in devices)}), file=sys.stderr,
+          flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="a static .snmprec file")
+    parser.add_argument("--community", default="public")
+    parser.add_argument("--devices", type=int, default=1)
+    parser.add_argument("--host", default=HOST)
+    parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--max-varbinds", type=int, default=1000)
+    args = parser.parse_args()
+    asyncio.run(_main(args, Path(args.data).read_text(encoding="utf-8")))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -13,7 +13,7 @@ Durations are seconds (floats). Defaults, and why:
 * a run's ``timeout`` defaults to its interval: a run may take the whole interval but never
   overlap the next one (as Prometheus requires ``scrape_timeout <= scrape_interval``);
 * ``jitter`` 1.0: each exporter's fixed phase is spread over its whole interval (see
-  :mod:`agent.schedule`), so 579 agents restarted together still report evenly spread;
+  :mod:`netmon.schedule`), so 579 agents restarted together still report evenly spread;
 * shipping retries without limit (a report leaves a collector's backlog when it is
   acknowledged, rejected, or dropped from the spool at a bound, counted), backoff from 1 s up
   to 30 s with full jitter, and 5 s at shutdown to finish runs and flush what can be flushed

@@ -9,7 +9,7 @@ UDP socket) and one ``aiohttp.ClientSession`` (one connection pool):
 :func:`run_agents` does exactly that.
 
 Each exporter has its own task, so a slow SNMP target delays nobody: the task sleeps until its
-next tick (:mod:`agent.schedule`), runs the exporter through the harness, cut at the tick plus
+next tick (:mod:`netmon.schedule`), runs the exporter through the harness, cut at the tick plus
 the job's timeout (at most the interval, so a run never reaches into the next one), turns the
 run into a report (:mod:`agent.report`) and writes it to the spool (:mod:`agent.spool`)
 before anything is sent; ticks that came while the run was going are skipped and counted.
@@ -43,12 +43,12 @@ from agent.jobs import Job, build_jobs
 from agent.metrics import AgentMetrics
 from agent.outbox import Outbox
 from agent.report import SequenceCounter, encode, exporter_batch
-from agent.schedule import Ticker, phase
 from agent.shipper import Shipper
 from agent.spool import Spool
 from exporters.exposition import render
 from exporters.harness import ExporterRun, all_families, run_exporter
 from exporters.snmp.client import SnmpStack
+from netmon.schedule import Ticker, phase
 
 if TYPE_CHECKING:
     from exporters.cli import CliPool

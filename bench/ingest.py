@@ -10,7 +10,7 @@ For each fleet size (default Hanoi's 579 ward agents, then ten times that, 5,790
   process on it (``python -m netmon collector --config F``, loopback, a free port);
 * a load generator in separate process(es) (``--generators``, one aiohttp ``ClientSession``
   each) pushing, for every agent, one report every 15 s, each agent at the fixed phase a real
-  agent would take (:func:`agent.schedule.phase`, jitter 1.0: spread over the interval as
+  agent would take (:func:`netmon.schedule.phase`, jitter 1.0: spread over the interval as
   579 agents spread), one push at a time per agent as the agent's shipper does (a push still
   in flight when the next is due delays that next one), 10 s timeout, no retries;
 * the report is realistic and pre-encoded: a ward agent's push with its router's batch
@@ -76,7 +76,7 @@ EXPORTER = "snmp:ward-router"
 # --- the load generator (a separate process: python bench/ingest.py --generator SPEC) --------
 
 async def _generate(spec: dict[str, Any]) -> dict[str, Any]:
-    from agent.schedule import phase
+    from netmon.schedule import phase
     from netmon.wire import CONTENT_TYPE, PUSH_PATH
 
     template = SeqBody(spec["template"])

@@ -105,10 +105,10 @@ async def _generate(spec: dict[str, Any]) -> dict[str, Any]:
     from agent.config import CollectorConfig, ShippingConfig, SpoolConfig
     from agent.metrics import AgentMetrics
     from agent.report import EncodedReport
-    from agent.schedule import phase
     from agent.shipper import Shipper
     from agent.spool import Spool
     from exporters.secrets import Secret
+    from netmon.schedule import phase
 
     template = SeqBody(spec["template"])
     interval, outage = spec["interval"], spec["outage"]

@@ -1,6 +1,6 @@
 """The collector's own SNMP polling of the inventory's devices (those with no agent).
 
-* **One task per device**, on its own schedule (:mod:`collector.polling.schedule`: a fixed
+* **One task per device**, on its own schedule (:mod:`netmon.schedule`: a fixed
   phase spread over the interval, no drift, skipped ticks counted), so a slow or dead device
   only ever delays itself.
 * **Bounded concurrency**: at most ``snmp.concurrency`` polls in flight (a semaphore); a
@@ -30,11 +30,11 @@ from typing import Final
 from collector.errors import ConfigError
 from collector.polling.commit import commit_poll, device_batch
 from collector.polling.resources import SnmpResources
-from collector.polling.schedule import Ticker, phase
 from collector.polling.target import PolledTarget, PollSummary, build_target
 from collector.remote_write.forwarder import Forwarder
 from collector.runtime import Live, Runtime
 from exporters.harness import run_exporter
+from netmon.schedule import Ticker, phase
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from prometheus_client import Metric
 from agent.config import AgentConfig, HostJobConfig
 from agent.jobs import Job
 from agent.runtime import Agent
-from agent.schedule import Ticker, phase
+from netmon.schedule import Ticker, phase
 
 
 class Clocked:

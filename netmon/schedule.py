@@ -1,4 +1,6 @@
-"""When each exporter runs: a fixed phase, ticks on the monotonic clock, no drift, no overlap.
+"""When each exporter runs (agent) and each device is polled (collector): a fixed phase, ticks
+on the monotonic clock, no drift, no overlap. Shared by both, so a device polled by the
+collector keeps the phase it would have under an agent.
 
 An exporter with interval ``I`` runs at the wall-clock instants ``t`` with
 ``(t - phase) mod I == 0``, like Prometheus's scrape offsets: the phase is a hash of the agent
@@ -17,7 +19,8 @@ tick after the run ended, and the skipped ticks are counted. A run that ends onl
 after a tick (within ``tolerance``, a tenth of the interval up to 1 s: a run cut by its
 timeout, which equals the interval, ends a hair after the next tick) does not skip it: that
 tick's run starts late by that little, and the grid is unchanged. This module is pure arithmetic;
-:mod:`agent.runtime` drives it with the event loop's clock.
+:mod:`agent.runtime` and :mod:`collector.polling.poller` drive it with the event loop's
+clock.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ The app loads its inventory at startup (``/-/ready`` is 200 from then on), sweep
 agents in the background, measures its event loop's lag to refuse pushes past its capacity
 (:mod:`collector.admission`), forwards late samples through remote_write when configured (a
 spool and a sender loop: :mod:`collector.remote_write`), polls the inventory's devices over
-SNMP (:mod:`collector.polling`, one SNMP stack shared with ``/snmp``), receives SNMP traps
+SNMP (:mod:`collector.polling`, one SNMP stack shared with ``/snmp``; shared with the
+other collectors of the data centre when ``sharding:`` is set, :mod:`collector.sharding`),
+receives SNMP traps
 and informs when configured (:mod:`collector.traps`), and serves the routes of
 :mod:`collector.routes`. ``remote_write`` is read at start only (a reload logs a change).
 It must run with ``auto_decompress=False``: the push handler caps the body before
@@ -37,6 +39,9 @@ from collector.remote_write.forwarder import Forwarder
 from collector.routes import add_routes
 from collector.runtime import Live
 from collector.selfmetrics import SelfMetrics
+from collector.sharding.context import SHARDS, sharding_ctx
+from collector.sharding.membership import Membership
+from collector.sharding.metrics import ShardMetrics
 from collector.state import ADMISSION, FORWARDER, LIVE, METRICS, POLLER, SNMP
 from collector.traps.context import TRAPS, traps_ctx
 from collector.traps.service import Traps
@@ -60,8 +65,16 @@ def create_app(config: CollectorConfig, source: ConfigSource | None = None,
                               metrics.remote_write_samples)
         app[FORWARDER] = metrics.remote_write_queue.forwarder = forwarder
         app.cleanup_ctx.append(remote_write_ctx)
+    shards = None
+    if config.sharding.enabled:
+        shards = app[SHARDS] = Membership(config.sharding)
+        metrics.registry.register(ShardMetrics(live, shards))
+        app.cleanup_ctx.append(sharding_ctx)
     snmp = app[SNMP] = SnmpResources()
-    app[POLLER] = metrics.targets.poller = Poller(live, snmp, app.get(FORWARDER))
+    poller = app[POLLER] = metrics.targets.poller = Poller(live, snmp, app.get(FORWARDER),
+                                                          shards)
+    if shards is not None:
+        live.elsewhere = poller.elsewhere
     app.cleanup_ctx.append(snmp_ctx)   # after remote_write: polls may be forwarded
     if config.traps.enabled:
         traps = app[TRAPS] = Traps(config.traps)

@@ -22,6 +22,7 @@ from typing import Final
 from collector.admission import AdmissionConfig
 from collector.polling.config import SnmpSettings
 from collector.remote_write.config import RemoteWriteConfig
+from collector.sharding.config import ShardingConfig
 from collector.traps.config import TrapsConfig
 from netmon.wire import Limits
 
@@ -90,6 +91,8 @@ class CollectorConfig:
     snmp: SnmpSettings = field(default_factory=SnmpSettings)
     #: SNMP traps and informs (collector.traps); off unless a ``traps:`` section is given.
     traps: TrapsConfig = field(default_factory=TrapsConfig)
+    #: several collectors of the data centre sharing its devices (collector.sharding).
+    sharding: ShardingConfig = field(default_factory=ShardingConfig)
 
     @property
     def listen(self) -> str:

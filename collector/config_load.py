@@ -18,6 +18,7 @@ a :class:`ConfigSource`, so a reload reads the file again and applies them again
     remote_write: {url: ..., spool: {path: ...}}   # collector.remote_write.config
     admission: {backlog_max_lag: 0.2, live_max_lag: 2, max_in_flight: 256}  # 429 past these
     snmp: {files: [snmp.yml], concurrency: 64}   # collector.polling.config_load
+    sharding: {self: a, members: [{name: a, url: ...}, ...]}   # collector.sharding.config
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from collector.config import (
 from collector.errors import ConfigError
 from collector.polling.config_load import parse_snmp_settings
 from collector.remote_write.config_load import parse_remote_write
+from collector.sharding.config_load import parse_sharding
 from collector.traps.config_load import parse_traps
 from exporters.snmp.yaml_nodes import (
     NULL_NODE,
@@ -61,7 +63,7 @@ __all__ = ["ConfigSource", "load_config", "parse_config", "parse_listen"]
 
 _TOP = frozenset({"listen", "advertise", "inventory", "dc", "staleness_intervals",
                   "late_after_intervals", "limits", "scopes", "remote_write", "admission",
-                  "snmp", "traps"})
+                  "snmp", "traps", "sharding"})
 _SCOPE = frozenset({"name", "matchers"})
 _LIMITS = frozenset(f.name for f in dataclasses.fields(Limits))
 _ADMISSION = frozenset(f.name for f in dataclasses.fields(AdmissionConfig))
@@ -186,6 +188,8 @@ def parse_config(text: str, source: str, base: Path | None = None) -> CollectorC
                    else default.admission),
         snmp=parse_snmp_settings(f["snmp"], where, base) if "snmp" in f else default.snmp,
         traps=parse_traps(f["traps"], where) if "traps" in f else default.traps,
+        sharding=(parse_sharding(f["sharding"], where) if "sharding" in f
+                  else default.sharding),
     )
 
 

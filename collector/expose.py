@@ -8,7 +8,9 @@ no fresh agent is an empty 200.
 
 ``/sd`` is Prometheus ``http_sd_configs`` JSON: one target group per agent, with its identity
 labels and ``__metrics_path__``/``__param_agent`` pointing at ``/scopes/<its scope>/metrics``
-(the first scope that holds it; ``?scope=NAME`` lists one scope's agents). The target is
+(the first scope that holds it; ``?scope=NAME`` lists one scope's agents; a device that
+another member of the data centre polls, :mod:`collector.sharding`, is left to that
+member's ``/sd``). The target is
 ``advertise`` from the config, or the host:port the ``/sd`` request was sent to. Scrape
 these targets with ``honor_labels: true``: the collector is the authority on the identity
 labels (as for a Pushgateway), and without it Prometheus would add ``exported_`` copies.
@@ -97,7 +99,7 @@ async def sd(request: web.Request) -> web.Response:
     for agent_id, identity in runtime.inventory.identities.items():  # agents, then devices
         home = runtime.scopes.home.get(agent_id) if scope is None else (
             scope if agent_id in runtime.scopes.member_sets[scope] else None)
-        if home is None:
+        if home is None or request.app[LIVE].elsewhere(agent_id):
             continue
         groups.append({"targets": [target], "labels": {
             "__metrics_path__": runtime.scopes.scopes[home].path,

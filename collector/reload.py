@@ -4,8 +4,8 @@ A reload reads the config file again (with the command line's overrides) and the
 it names, both in a worker thread, then swaps them in on the loop: stored state is kept, an
 agent removed from the inventory has its series withdrawn, a token removed from it is refused
 from the next push on. If either file is wrong, nothing changes and the error says where.
-The listen address, ``dc`` and ``remote_write`` are only read at start: a change is logged,
-not applied.
+The listen address, ``dc``, ``remote_write`` and ``sharding`` are only read at start: a
+change is logged, not applied.
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ async def load_runtime(app: web.Application, first: bool) -> Runtime:
                 previous.config.remote_write, previous.config.dc):
             log.warning("remote_write or dc changed: restart the collector to apply it "
                         "(remote_write keeps its settings until then)")
+        if previous is not None and config.sharding != previous.config.sharding:
+            log.warning("sharding changed: restart the collector to apply it (the members "
+                        "and checks of the start stay until then)")
         runtime = Runtime.build(config, inventory)
         live.install(runtime)
         metrics.reload_success.set(1)

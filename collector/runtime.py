@@ -9,6 +9,7 @@ reload lands while it waits for I/O.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from collector.clock import Clock
@@ -33,6 +34,10 @@ class Runtime:
         return cls(config, inventory, ScopeIndex.build(config.scopes, inventory))
 
 
+def _nowhere(name: str) -> bool:
+    return False
+
+
 @dataclass(slots=True)
 class Live:
     config: CollectorConfig                 # the config the app was created with
@@ -42,6 +47,9 @@ class Live:
     store: Store | None = None
     reloading: asyncio.Lock = field(default_factory=asyncio.Lock)
     warned_inflated: bool = False           # see collector.ingest
+    #: devices another collector of the data centre polls (sharding: Poller.elsewhere);
+    #: ``/sd`` and ``netmon_agent_up`` leave them to it.
+    elsewhere: Callable[[str], bool] = _nowhere
 
     def install(self, runtime: Runtime) -> Store:
         """Make ``runtime`` current; the store follows its inventory (state kept)."""

@@ -99,7 +99,7 @@ class _Agents:
                                    "remote_write).", labels=["agent"])
         for agent_id, identity in runtime.inventory.identities.items():
             state = store.agents.get(agent_id)
-            if state is None:
+            if state is None or self.live.elsewhere(agent_id):
                 continue
             labels = identity.labels()
             up.add_metric([labels[k] for k in ("agent", "site", "district", "ward", "role",

@@ -330,6 +330,15 @@ class Store:
                  "clock is behind the collector's (check NTP)", agent_id,
                  state.ident.identity.site, self.clock.wall() - min(b.ts for b in batches))
 
+    def withdraw(self, agent_id: str) -> None:
+        """Forget what the agent (a device another collector polls now) last sent: its
+        series go at once and it counts as not reporting here. Its sequence window is kept."""
+        state = self.agents.get(agent_id)
+        if state is not None:
+            self._release_all(state)
+            state.last_report = state.last_report_wall = None
+            state.up = False
+
     def count_rejected(self, agent_id: str) -> None:
         self.agents[agent_id].reports["rejected"] += 1
 

@@ -16,6 +16,12 @@
   with an empty cache; ``snmp.concurrency`` is read at start only (a change is logged).
   A device naming an unknown module or auth is not polled (``netmon_target_up`` 0,
   ``netmon_target_errors_total{kind="config"}``, one log line); at start it stops the start.
+* **Shares the devices** with the other collectors of its data centre when ``sharding:`` is
+  configured (:mod:`collector.sharding`): it polls only the devices its view of the members
+  gives it, follows that view as members die and return, and withdraws a device's series
+  from the store the moment the device goes to another member (its new poller serves them),
+  so no device is served twice. :meth:`Poller.elsewhere` names those devices for ``/sd`` and
+  ``netmon_agent_up``, which leave them to their member.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from collector.polling.resources import SnmpResources
 from collector.polling.target import PolledTarget, PollSummary, build_target
 from collector.remote_write.forwarder import Forwarder
 from collector.runtime import Live, Runtime
+from collector.sharding.membership import Membership
 from exporters.harness import run_exporter
 from netmon.schedule import Ticker, phase
 
@@ -46,12 +53,16 @@ FOLLOW_SECONDS: Final = 1.0
 
 class Poller:
     def __init__(self, live: Live, snmp: SnmpResources,
-                 forwarder: Forwarder | None = None) -> None:
+                 forwarder: Forwarder | None = None,
+                 shards: Membership | None = None) -> None:
         self.live = live
         self.snmp = snmp
         self.forwarder = forwarder
+        self.shards = shards
         self.targets: dict[str, PolledTarget] = {}
         self.invalid: dict[str, str] = {}          # device name -> why it is not polled
+        self._elsewhere: frozenset[str] = frozenset()   # polled by another member
+        self._shard_version = -1
         self.in_flight = 0
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._runtime: Runtime | None = None
@@ -79,6 +90,13 @@ class Poller:
             if runtime is not None and runtime is not self._runtime:
                 await self.snmp.follow(runtime.config.snmp)
                 self._follow(runtime, schedule=True)
+            elif (runtime is not None and self.shards is not None
+                  and self.shards.version != self._shard_version):
+                self._follow(runtime, schedule=True)
+
+    def elsewhere(self, name: str) -> bool:
+        """Whether another member of the data centre polls device ``name`` (sharding)."""
+        return name in self._elsewhere
 
     def _follow(self, runtime: Runtime, schedule: bool) -> None:
         self._runtime = runtime
@@ -88,10 +106,16 @@ class Poller:
                         "(polling %d at a time until then)", settings.concurrency,
                         self.concurrency)
         wanted = {d.name: d for d in runtime.inventory.polled_by(runtime.config.dc)}
+        if self.shards is not None:
+            self._shard_version = self.shards.version
+            self._elsewhere = frozenset(n for n in wanted if not self.shards.owns(n))
+            wanted = {n: d for n, d in wanted.items() if n not in self._elsewhere}
         for name, target in list(self.targets.items()):
             device = wanted.get(name)
             if device is None or not target.current(device, modules, settings):
                 self._drop(name)
+                if name in self._elsewhere:
+                    self._hand_over(name)
         self.invalid = {n: why for n, why in self.invalid.items() if n in wanted}
         for name, device in wanted.items():
             if name in self.targets:
@@ -108,8 +132,17 @@ class Poller:
             if schedule:
                 self._tasks[name] = asyncio.create_task(self._loop(target),
                                                         name=f"netmon-poll-{name}")
-        log.info("polling devices=%d invalid=%d dc=%s", len(self.targets), len(self.invalid),
-                 runtime.config.dc)
+        log.info("polling devices=%d invalid=%d dc=%s%s", len(self.targets), len(self.invalid),
+                 runtime.config.dc, "" if self.shards is None else
+                 f" member={self.shards.me} elsewhere={len(self._elsewhere)}")
+
+    def _hand_over(self, name: str) -> None:
+        """Device ``name`` now belongs to another member: its series leave this store."""
+        store = self.live.store
+        if store is not None:
+            store.withdraw(name)
+        log.info("device handed over device=%s member=%s", name,
+                 self.shards.owner(name) if self.shards is not None else "")
 
     def _drop(self, name: str) -> None:
         self.targets.pop(name, None)

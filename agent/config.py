@@ -50,6 +50,7 @@ from exporters.secrets import Secret
 from exporters.snmp.client import Limits
 from exporters.snmp.config import SnmpConfig
 from exporters.snmp.exporter import SnmpTargetConfig
+from netmon.web.client import TlsClientConfig
 from netmon.wire import PUSH_PATH
 
 if TYPE_CHECKING:  # the CLI exporter (netmiko, TextFSM) is imported only when configured
@@ -91,11 +92,16 @@ def _run_timeout(interval: float, timeout: float | None, what: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class CollectorConfig:
-    """One collector to deliver every report to."""
+    """One collector to deliver every report to.
+
+    ``tls`` (Prometheus's ``tls_config``: :mod:`netmon.web.client`) applies to an
+    ``https://`` url; without it an https collector is still verified, against the system's
+    CAs and the url's host. It is refused on an ``http://`` url, where it would be ignored."""
 
     url: str
     name: str = ""
     timeout: float = 10.0
+    tls: TlsClientConfig | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
@@ -115,6 +121,13 @@ class CollectorConfig:
             host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
             object.__setattr__(self, "name", f"{host}:{port}" if port else host)
         _positive(self.timeout, f"collector {self.name}.timeout")
+        if self.tls is not None and parts.scheme != "https":
+            raise ConfigError(f"collector {self.name}: tls is set but the url is "
+                              f"{parts.scheme}://; use https:// (or remove tls)")
+
+    @property
+    def https(self) -> bool:
+        return urlsplit(self.url).scheme == "https"
 
     @property
     def push_url(self) -> str:

@@ -4,7 +4,9 @@
     token_file: /etc/netmon/agent.token        # mode 0600; required when collectors are set
     collectors:
       - {name: dc-primary, url: "https://10.10.0.10:9750", timeout: 10s}
-      - {name: dc-backup, url: "https://10.20.0.10:9750"}
+      - name: dc-backup
+        url: "https://10.20.0.10:9750"
+        tls: {ca_file: ca.crt, cert_file: agent.crt, key_file: agent.key}  # netmon.web.client
     jitter: 1.0                                # phases spread over this fraction of intervals
     exporters:
       host: {enabled: true, interval: 15s}      # + timeout, procfs, rootfs, node_exporter filters
@@ -28,7 +30,8 @@ reuses), an unknown, duplicated or missing key is refused with the file, the lin
 of keys and how to fix it. Durations are Go-style strings (``15s``, ``1m30s``, ``500ms``) or
 plain numbers of seconds; sizes are a number of bytes or a number with a unit (``kB``, ``MB``,
 ``GB`` are powers of 1000; ``KiB``, ``MiB``, ``GiB`` powers of 1024). Relative paths
-(``token_file``, ``files``, ``procfs``, ``rootfs``, ``shipping.spool.path``) are relative to
+(``token_file``, ``files``, ``procfs``, ``rootfs``, ``shipping.spool.path``, the
+``collectors[].tls`` files) are relative to
 the directory of ``agent.yml``. Every SNMP target is checked against its module files here
 (modules and auth exist, the target parses), so ``--check-config`` finds what the first poll
 would otherwise find.
@@ -77,6 +80,8 @@ from exporters.snmp.yaml_nodes import (
     plain_scalar,
     string,
 )
+from netmon.web.client_load import config_path as _path
+from netmon.web.client_load import parse_tls_client
 
 if TYPE_CHECKING:
     from exporters.cli import CliConfig
@@ -84,7 +89,7 @@ if TYPE_CHECKING:
 __all__ = ["byte_size", "default_module_files", "load_agent_config", "parse_agent_config"]
 
 _TOP = frozenset({"agent_id", "token_file", "collectors", "jitter", "exporters", "shipping"})
-_COLLECTOR = frozenset({"url", "name", "timeout"})
+_COLLECTOR = frozenset({"url", "name", "timeout", "tls"})
 _EXPORTERS = frozenset({"host", "snmp", "cli", "probes"})
 _HOST_OPTIONS = frozenset({"mount_points_exclude", "fs_types_exclude",
                            "diskstats_device_exclude", "diskstats_device_include",
@@ -144,13 +149,6 @@ def _unique(names: list[str], nodes: list[Node], where: Where, what: str, fix: s
             earlier = f" (first on line {mark.line + 1})" if mark is not None else ""
             raise where.error(node, f"{what} {name!r} is used twice{earlier}", fix)
         first[name] = node
-
-
-def _path(node: Node, where: Where, key: str, base: Path) -> str:
-    text = string(node, where, key)
-    if not text:
-        raise where.error(node, f"{key} is empty", f"Give {key} a path.")
-    return str(base / text)
 
 
 class _Loader:
@@ -238,8 +236,10 @@ class _Loader:
         url = string(f["url"], where, "url")
         name = string(f["name"], where, "name") if "name" in f else ""
         timeout = duration(f["timeout"], where, "timeout") if "timeout" in f else None
+        tls = (parse_tls_client(f["tls"], where.child("tls"), self.base) if "tls" in f
+               else None)
         return checked(node, where, lambda: CollectorConfig(
-            url, name, **({"timeout": timeout} if timeout is not None else {})))
+            url, name, **({"timeout": timeout} if timeout is not None else {}), tls=tls))
 
     def host(self, node: Node, where: Where) -> HostJobConfig:
         f = fields(node, where, _HOST)

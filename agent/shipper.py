@@ -37,6 +37,12 @@ failed retries; a report the spool dropped meanwhile (a bound reached) is given 
 next retry, and counted by the spool. Trouble is logged once per episode: the first failure
 (with the collector's own error message for a rejection) and the recovery, with how many
 attempts failed between.
+
+An ``https://`` collector is verified (:mod:`netmon.web.client`: its ``tls`` CA, or the
+system's) and, with ``tls.cert_file``, given the agent's certificate (mutual TLS). The context
+is built once per shipper and passed on each request, so agents sharing one session (the
+demo) each keep their own certificate. A certificate that does not verify is a ``connection``
+failure, retried (the report stays in the spool), logged as a TLS error saying what to check.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ import asyncio
 import logging
 import math
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -57,6 +64,7 @@ from agent.metrics import AgentMetrics
 from agent.outbox import Delivery
 from agent.report import EncodedReport
 from exporters.secrets import Secret
+from netmon.web.client import TlsClientConfig, client_context
 from netmon.wire import BACKLOG_HEADER, CONTENT_TYPE, CREATED_HEADER, SEQ_HEADER
 
 try:
@@ -141,6 +149,13 @@ def classify(status: int, body: bytes, seq: int, retry_after: str | None = None)
     raise RejectedError(status, message)
 
 
+def _tls_reason(exc: aiohttp.ClientSSLError) -> str:
+    cause = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return f"certificate verify failed: {cause.verify_message}"
+    return str(getattr(cause, "reason", None) or cause)
+
+
 class Shipper:
     """Delivers one collector's reports, one at a time, until cancelled."""
 
@@ -161,6 +176,9 @@ class Shipper:
         self._sleep = sleep
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=collector.timeout)
+        tls = collector.tls or TlsClientConfig()
+        self._ssl: ssl.SSLContext | bool = client_context(tls) if collector.https else True
+        self._server_name = tls.server_name or None
         self._failing = 0    # failed attempts in the current episode (0: all is well)
         self._rejecting = 0  # rejected reports in the current episode
 
@@ -220,12 +238,18 @@ class Shipper:
         try:
             async with self.session.post(self.collector.push_url, data=report.body,
                                          headers=headers, timeout=self._timeout,
-                                         allow_redirects=False) as response:
+                                         allow_redirects=False, ssl=self._ssl,
+                                         server_hostname=self._server_name) as response:
                 body = await response.content.read(MAX_ANSWER_BYTES)
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
         except TimeoutError:
             raise RetryableError("timeout", f"no answer within {self.collector.timeout:g}s"
+                                 ) from None
+        except aiohttp.ClientSSLError as exc:
+            raise RetryableError("connection", f"TLS handshake failed ({_tls_reason(exc)}): "
+                                 "check the collector's certificate and this agent's "
+                                 "tls.ca_file, tls.server_name and client certificate"
                                  ) from None
         except aiohttp.ClientError as exc:
             raise RetryableError("connection", f"{type(exc).__name__}: {exc}") from None

@@ -22,6 +22,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from collector.admission import Admission, LoopLag
+from collector.auth_log import AuthFailureLog
 from collector.clock import Clock, SystemClock
 from collector.config import CollectorConfig
 from collector.config_load import ConfigSource
@@ -35,6 +36,7 @@ from collector.loops import (
 from collector.middlewares import error_middleware
 from collector.polling.poller import Poller
 from collector.polling.resources import SnmpResources
+from collector.ratelimit import AgentRateLimiter
 from collector.remote_write.forwarder import Forwarder
 from collector.routes import add_routes
 from collector.runtime import Live
@@ -42,7 +44,16 @@ from collector.selfmetrics import SelfMetrics
 from collector.sharding.context import SHARDS, sharding_ctx
 from collector.sharding.membership import Membership
 from collector.sharding.metrics import ShardMetrics
-from collector.state import ADMISSION, FORWARDER, LIVE, METRICS, POLLER, SNMP
+from collector.state import (
+    ADMISSION,
+    AUTH_LOG,
+    FORWARDER,
+    LIVE,
+    METRICS,
+    POLLER,
+    RATE_LIMITER,
+    SNMP,
+)
 from collector.traps.context import TRAPS, traps_ctx
 from collector.traps.service import Traps
 
@@ -51,10 +62,17 @@ __all__ = ["create_app"]
 
 def create_app(config: CollectorConfig, source: ConfigSource | None = None,
                clock: Clock | None = None) -> web.Application:
+    # keepalive_timeout is also aiohttp's deadline for a request's headers (its timer starts
+    # when the connection opens and is not pushed back by bytes that arrive): slowloris
+    # defence, read at start only (collector/README.md, "Tokens, limits and secrets")
     app = web.Application(middlewares=[error_middleware],
-                          client_max_size=config.limits.max_compressed_bytes)
+                          client_max_size=config.limits.max_compressed_bytes,
+                          handler_args={"keepalive_timeout":
+                                        float(config.limits.header_timeout_seconds)})
     live = Live(config, source, clock or SystemClock())
     app[LIVE] = live
+    app[RATE_LIMITER] = AgentRateLimiter()
+    app[AUTH_LOG] = AuthFailureLog()
     metrics = app[METRICS] = SelfMetrics(live)
     app[ADMISSION] = metrics.admission.admission = Admission(LoopLag())
     app.cleanup_ctx.append(inventory_ctx)

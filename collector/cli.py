@@ -1,7 +1,13 @@
 """``netmon collector``: run a collector, or check its config and inventory.
 
     netmon collector --config collector.yml [--listen HOST:PORT] [--inventory FILE]
+                     [--web.config.file web-config.yml]
     netmon collector --config collector.yml --check-config
+
+``--web.config.file`` is the flag node_exporter and snmp_exporter take, reading the same
+exporter-toolkit file (TLS, mutual TLS, basic auth: :mod:`netmon.web`); it is a flag and not
+a key of collector.yml so that one file, deployed once, serves every Prometheus-style program
+on the host. ``--check-config`` checks it too (and loads its certificates).
 
 Exit status: 0 after a clean stop (SIGTERM, Ctrl-C) or a good check; 1 when the address
 cannot be bound; 2 for a config or inventory error, with a message on stderr saying where.
@@ -29,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "127.0.0.1:9750)")
     parser.add_argument("--inventory", type=Path, default=None, metavar="FILE",
                         help="inventory file, overriding the config")
+    parser.add_argument("--web.config.file", dest="web_config_file", type=Path, default=None,
+                        metavar="FILE",
+                        help="exporter-toolkit web config: TLS, mutual TLS and basic auth "
+                             "for every route (as node_exporter's flag)")
     parser.add_argument("--check-config", action="store_true",
                         help="load and validate config and inventory, print a summary, exit")
 
@@ -42,11 +52,20 @@ def run(args: argparse.Namespace) -> int:
     source = ConfigSource(args.config, args.listen, args.inventory)
     try:
         config = source.load()
+        web_config = None
+        if args.web_config_file is not None:
+            from netmon.web.config_load import load_web_config
+
+            web_config = load_web_config(args.web_config_file)
         if args.check_config:
+            if web_config is not None and web_config.tls.enabled:
+                from netmon.web.tls import server_context
+
+                server_context(web_config.tls)
             return _check(config)
         from collector.server import serve
 
-        asyncio.run(serve(config, source))
+        asyncio.run(serve(config, source, web_config))
     except ConfigError as exc:
         print(f"netmon collector: {exc}", file=sys.stderr)
         return 2

@@ -188,7 +188,7 @@ def parse_config(text: str, source: str, base: Path | None = None) -> CollectorC
                    else default.admission),
         snmp=parse_snmp_settings(f["snmp"], where, base) if "snmp" in f else default.snmp,
         traps=parse_traps(f["traps"], where) if "traps" in f else default.traps,
-        sharding=(parse_sharding(f["sharding"], where) if "sharding" in f
+        sharding=(parse_sharding(f["sharding"], where, base) if "sharding" in f
                   else default.sharding),
     )
 

@@ -4,12 +4,18 @@
     +-- HttpError                 an answer to an HTTP request: ``status`` and a message
     |   +-- PushRefused           a push is refused; ``reason`` is its metric label
     |   |   +-- NotReady            503: the inventory is not loaded yet
-    |   |   +-- Unauthorized        401: no bearer token, or one the inventory does not know
+    |   |   +-- Unauthorized        401: a token the inventory does not know; ``failure``
+    |   |   |   |                   labels netmon_collector_auth_failures_total
+    |   |   |   +-- NoToken           401: no ``Authorization: Bearer`` header
+    |   |   |   +-- TokenExpired      401: a token past its ``expires``
     |   |   +-- UnsupportedMedia    415: wrong Content-Type, version or Content-Encoding
     |   |   +-- ReportTooLarge      413: the body, inflated body or sample count is over a limit
     |   |   +-- MalformedReport     400: the report is not valid (message names the field)
+    |   |   +-- TooManySeries       422: the agent would hold more series than allowed
+    |   |   +-- BodyTimeout         408: the body did not arrive within the read deadline
     |   |   +-- Throttled           429: the collector is past its capacity; ``retry_after``
-    |   |   |                       seconds go in the Retry-After header
+    |   |   |   |                   seconds go in the Retry-After header
+    |   |   |   +-- RateLimited       429: this agent pushes faster than its rate limit
     |   |   +-- ClientGone          499 (nginx's "client closed request"): the sender hung up
     |   |                           while its push waited; never answered, only counted
     |   +-- NotFound              404: no such scope, or no such agent in that scope
@@ -28,9 +34,10 @@ from typing import ClassVar
 
 from exporters.errors import ConfigError
 
-__all__ = ["AgentDown", "ClientGone", "CollectorError", "ConfigError", "HttpError",
-           "MalformedReport", "NotFound", "NotReady", "PushRefused", "ReloadFailed",
-           "ReportTooLarge", "Throttled", "Unauthorized", "UnsupportedMedia"]
+__all__ = ["AgentDown", "BodyTimeout", "ClientGone", "CollectorError", "ConfigError",
+           "HttpError", "MalformedReport", "NoToken", "NotFound", "NotReady", "PushRefused",
+           "RateLimited", "ReloadFailed", "ReportTooLarge", "Throttled", "TokenExpired",
+           "TooManySeries", "Unauthorized", "UnsupportedMedia"]
 
 
 class CollectorError(Exception):
@@ -57,6 +64,16 @@ class NotReady(PushRefused):
 class Unauthorized(PushRefused):
     status = 401
     reason = "unauthorized"
+    #: the ``reason`` label of ``netmon_collector_auth_failures_total``
+    failure: ClassVar[str] = "unknown"
+
+
+class NoToken(Unauthorized):
+    failure = "missing"
+
+
+class TokenExpired(Unauthorized):
+    failure = "expired"
 
 
 class UnsupportedMedia(PushRefused):
@@ -81,6 +98,20 @@ class Throttled(PushRefused):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimited(Throttled):
+    reason = "rate_limited"
+
+
+class TooManySeries(PushRefused):
+    status = 422
+    reason = "too_many_series"
+
+
+class BodyTimeout(PushRefused):
+    status = 408
+    reason = "body_timeout"
 
 
 class ClientGone(PushRefused):

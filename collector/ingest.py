@@ -6,11 +6,16 @@
        ``"duplicates"`` are added when families or series were dropped.
 400    ``{"error": "batches[0].families[3].labels[1]: 'if-name' is not a valid ..."}``;
        also ``X-Netmon-Seq`` not the report's ``seq``
-401    no ``Authorization: Bearer`` token, or one the inventory does not know
+401    no ``Authorization: Bearer`` token, or one the inventory does not know (or no longer
+       lists: revoked), or ``token expired`` (:mod:`collector.inventory`)
+408    the body did not arrive within ``limits.body_timeout_seconds`` of the headers
 413    the body, the inflated body, or a count (samples, batches, families) over the limits
+422    the agent would hold more than ``limits.max_series_per_agent`` series
+       (:mod:`collector.cardinality`)
 415    Content-Type other than ``application/x-netmon-report+json`` (``version=1``), or a
        Content-Encoding other than gzip or identity
-429    past the collector's capacity, with ``Retry-After`` (:mod:`collector.admission`)
+429    past the collector's capacity, with ``Retry-After`` (:mod:`collector.admission`), or
+       the agent pushes faster than its rate limit (:mod:`collector.ratelimit`)
 503    the inventory is not loaded yet, or changed while this push was being decoded
 =====  =============================================================================
 
@@ -22,10 +27,14 @@ memory; the answer then says ``"late": n``. Without remote_write their samples a
 stored: the agent sends the report again).
 
 Every error is ``{"error": message}``. The order of checks is cheap first: readiness, token,
-headers, a duplicate announced by ``X-Netmon-Seq`` and ``X-Netmon-Created`` (answered without
-reading the body), admission (:mod:`collector.admission`: 429 past capacity), then the body,
-read with the limit before anything is decompressed (the server runs with
-``auto_decompress=False``; :func:`netmon.wire.decode_report` inflates with a bomb guard).
+the agent's rate limit, headers, a duplicate announced by ``X-Netmon-Seq`` and
+``X-Netmon-Created`` (answered without reading the body), admission
+(:mod:`collector.admission`: 429 past capacity), then the body, read with the limit and a
+deadline before anything is decompressed (the server runs with ``auto_decompress=False``;
+:func:`netmon.wire.decode_report` inflates with a bomb guard), then, after decoding, the
+agent's series count. A failed authentication is counted by reason and logged at most once
+a minute per source address (:mod:`collector.auth_log`); no message ever holds the token or
+its hash.
 
 Decoding and rendering a ward router's report (1,030 samples, 5.4 kB gzipped) costs about
 3 ms of CPU (``python -m tests.collector.measure``) and runs on the event loop. A body over
@@ -46,21 +55,28 @@ from typing import Final
 
 from aiohttp import web
 
+from collector.cardinality import check_series
 from collector.errors import (
+    BodyTimeout,
     ClientGone,
     MalformedReport,
+    NoToken,
     NotReady,
     PushRefused,
+    RateLimited,
     ReportTooLarge,
+    TokenExpired,
+    TooManySeries,
     Unauthorized,
     UnsupportedMedia,
 )
+from collector.peer import check_peer
 from collector.prepare import PreparedReport, prepare
 from collector.remote_write.config import Forward
 from collector.remote_write.errors import SpoolError
-from collector.runtime import Live
+from collector.runtime import Live, Runtime
 from collector.selfmetrics import SelfMetrics
-from collector.state import ADMISSION, FORWARDER, LIVE, METRICS
+from collector.state import ADMISSION, AUTH_LOG, FORWARDER, LIVE, METRICS, RATE_LIMITER
 from collector.store import Commit, Outcome, Store
 from netmon.wire import BACKLOG_HEADER, CONTENT_TYPE, CREATED_HEADER, SEQ_HEADER, VERSION
 
@@ -79,7 +95,7 @@ def _token(request: web.Request) -> str:
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > _MAX_TOKEN:
-        raise Unauthorized("a push needs the header Authorization: Bearer <agent token>")
+        raise NoToken("a push needs the header Authorization: Bearer <agent token>")
     return token
 
 
@@ -101,17 +117,32 @@ def _compressed(request: web.Request) -> bool:
     return encoding == "gzip"
 
 
-async def _read(request: web.Request, limit: int) -> bytes:
-    """The body, refused as soon as it passes ``limit`` bytes (before any decompression)."""
+async def _read(request: web.Request, limit: int, deadline: float) -> bytes:
+    """The body, refused as soon as it passes ``limit`` bytes (before any decompression), or
+    when it has not all arrived ``deadline`` seconds after the read began (a slow client)."""
     length = request.content_length
     if length is not None and length > limit:
         raise ReportTooLarge(f"body of {length} bytes exceeds {limit}")
     body = bytearray()
-    while chunk := await request.content.read(65536):
-        body += chunk
-        if len(body) > limit:
-            raise ReportTooLarge(f"body of more than {limit} bytes exceeds {limit}")
+    try:
+        async with asyncio.timeout(deadline):
+            while chunk := await request.content.read(65536):
+                body += chunk
+                if len(body) > limit:
+                    raise ReportTooLarge(f"body of more than {limit} bytes exceeds {limit}")
+    except TimeoutError:
+        raise BodyTimeout(f"the body did not arrive within {deadline:g}s "
+                          f"({len(body)} bytes received)") from None
     return bytes(body)
+
+
+def _authenticate(live: Live, runtime: Runtime, token: str) -> str:
+    """The agent ``token`` belongs to now; raises 401 (unknown, revoked or expired)."""
+    found = runtime.inventory.check_token(token, live.clock.wall())
+    if found.failure == "expired":
+        raise TokenExpired("token expired: deploy the agent's new token (netmon inventory "
+                           "rotate-token) or extend its expires in the inventory")
+    return _agent(found.agent or None)
 
 
 async def push(request: web.Request) -> web.Response:
@@ -120,7 +151,11 @@ async def push(request: web.Request) -> web.Response:
     try:
         runtime, store = live.require()
         token = _token(request)
-        agent_id = _agent(runtime.inventory.agent_for_token(token))
+        agent_id = _authenticate(live, runtime, token)
+        check_peer(request, agent_id)   # mutual TLS: the certificate names this agent
+        limits = runtime.config.limits
+        request.app[RATE_LIMITER].check(agent_id, limits.max_reports_per_second,
+                                        limits.max_report_burst)
         compressed = _compressed(request)
         announced = _announced(request)
         if announced is not None and store.known_duplicate(agent_id, *announced):
@@ -153,7 +188,7 @@ async def _ingest(request: web.Request, token: str, agent_id: str, compressed: b
     live, metrics = request.app[LIVE], request.app[METRICS]
     runtime, _ = live.require()
     limits = runtime.config.limits
-    body = await _read(request, limits.max_compressed_bytes)
+    body = await _read(request, limits.max_compressed_bytes, limits.body_timeout_seconds)
     metrics.ingest_bytes.inc(len(body))
     if request.transport is None or request.transport.is_closing():
         raise ClientGone("the agent hung up while its push waited; not decoded")
@@ -161,7 +196,7 @@ async def _ingest(request: web.Request, token: str, agent_id: str, compressed: b
         compressed = _inflated_by_server(live)
     # a reload may have landed while the body was read: a revoked token stops here
     runtime, store = live.require()
-    if _agent(runtime.inventory.agent_for_token(token)) != agent_id:
+    if _authenticate(live, runtime, token) != agent_id:
         raise Unauthorized("unknown token")
     started = time.perf_counter()
     state = store.agents[agent_id]
@@ -212,6 +247,8 @@ async def _commit(request: web.Request, store: Store, agent_id: str,
         return store.commit(agent_id, prepared)
     wall = live.clock.wall()
     late = store.late(agent_id, prepared, wall)
+    check_series(agent_id, store.agents[agent_id], prepared, late,
+                 live.require()[0].config.limits.max_series_per_agent)
     forwarder = request.app.get(FORWARDER)
     if forwarder is not None:
         indexes = (range(len(prepared.raw)) if forwarder.config.forward is Forward.ALL
@@ -268,8 +305,8 @@ def _refused(request: web.Request, exc: PushRefused, agent_id: str) -> None:
     metrics = request.app[METRICS]
     metrics.rejected.labels(exc.reason).inc()
     if isinstance(exc, Unauthorized):
-        metrics.auth_failures.inc()
-        log.warning("push refused: %s source=%s", exc, request.remote)
+        metrics.auth_failures.labels(exc.failure).inc()
+        request.app[AUTH_LOG].failed(request.remote or "-", exc.failure, str(exc))
         return
     if agent_id:
         store = request.app[LIVE].store
@@ -278,8 +315,11 @@ def _refused(request: web.Request, exc: PushRefused, agent_id: str) -> None:
             site = store.agents[agent_id].ident.identity.site
         else:
             site = ""
+        if isinstance(exc, RateLimited):   # logged once a minute per agent by ratelimit
+            return
         level = logging.WARNING if isinstance(exc, (MalformedReport, ReportTooLarge,
-                                                    UnsupportedMedia)) else logging.INFO
+                                                    UnsupportedMedia, TooManySeries)) \
+            else logging.INFO
         log.log(level, "push refused (%d %s) agent=%s site=%s source=%s error=%s", exc.status,
                 exc.reason, agent_id, site, request.remote, exc)
     else:

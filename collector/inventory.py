@@ -2,14 +2,23 @@
 each.
 
 An agent's token decides who it is: the inventory keeps only SHA-256 hashes of tokens
-(several per agent, for rotation). Tokens are 32 random bytes (``secrets.token_urlsafe``), so
-a fast hash is the right one: there is nothing to brute-force, and a stolen inventory gives
-no token. A push is matched by looking its token's hash up in :attr:`Inventory.by_token_hash`.
-That is a dict lookup, not :func:`hmac.compare_digest` over every agent, on purpose: what its
-timing could reveal is whether a stored *hash* shares a prefix with the hash of a token the
-attacker chose, and knowing part of a SHA-256 hash does not help to find a 256-bit token
-(it would take a preimage). A constant-time scan of 600 hashes would cost more and protect
-nothing.
+(several per agent, for rotation, each with an optional expiry: :class:`AgentToken`). Tokens
+are 32 random bytes (``secrets.token_urlsafe``), so a fast hash is the right one: there is
+nothing to brute-force, and a stolen inventory gives no token.
+
+A push is matched by looking its token's hash up in :attr:`Inventory.by_token_hash`, then the
+stored hash is compared with :func:`hmac.compare_digest` (:meth:`Inventory.check_token`). The
+dict lookup is not constant-time, on purpose: what its timing could reveal is whether a
+stored *hash* shares a prefix (or a bucket) with the hash of a token the attacker chose, and
+knowing part of a SHA-256 hash does not help to find a 256-bit token (it would take a
+preimage). A constant-time scan of 600 hashes would cost more and protect nothing; the final
+comparison is constant-time anyway, so no code path ever compares secret material with
+``==``.
+
+An expired token is refused as *expired* (401 ``token expired``, its own reason in
+``netmon_collector_auth_failures_total``), not as unknown: an operator who forgot to deploy
+the new token sees why at once. A token removed from the inventory (revoked) is unknown from
+the first push after the reload (``SIGHUP`` or ``POST /-/reload``).
 
 The identity of an agent is what the collector attaches to every series it stores for it:
 
@@ -35,6 +44,7 @@ to an agent of the same id keeps its series.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -80,11 +90,32 @@ class DataCentre:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentToken:
+    """A token that stops being valid at ``expires`` (Unix seconds): the old token of a
+    rotation, kept for a grace period while the new one is deployed."""
+
+    sha256: str
+    expires: float
+
+
+@dataclass(frozen=True, slots=True)
 class Agent:
+    """``token_sha256``: hashes of tokens that do not expire; ``expiring``: those that do."""
+
     id: str
     site: str
     role: str
     token_sha256: tuple[str, ...] = ()
+    expiring: tuple[AgentToken, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """What a presented token is: ``agent`` when valid; otherwise ``failure`` says why
+    (``unknown`` or ``expired``) and ``agent`` is empty."""
+
+    agent: str = ""
+    failure: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +174,9 @@ class Inventory:
     #: Agents and devices, by agent id or device name (agents first, in file order).
     identities: Mapping[str, Identity] = field(init=False, repr=False, compare=False)
     by_token_hash: Mapping[str, str] = field(init=False, repr=False, compare=False)
+    #: When each expiring token stops being valid (Unix seconds), by hash.
+    token_expiry: Mapping[str, float] = field(init=False, repr=False, compare=False)
+    _stored: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         districts = {d.code: d for d in self.districts}
@@ -158,13 +192,34 @@ class Inventory:
                 ward=site.name if site.kind == "ward" else "", role=role,
                 dc=dc_of_site.get(site.id, ""), kind=site.kind)
         object.__setattr__(self, "identities", identities)
-        object.__setattr__(self, "by_token_hash", {
-            digest: agent.id for agent in self.agents for digest in agent.token_sha256})
+        by_hash = {digest: agent.id for agent in self.agents for digest in agent.token_sha256}
+        by_hash.update((t.sha256, agent.id) for agent in self.agents for t in agent.expiring)
+        object.__setattr__(self, "by_token_hash", by_hash)
+        object.__setattr__(self, "_stored", {  # the inventory's own strings, by hash
+            digest: digest for digest in by_hash})
+        object.__setattr__(self, "token_expiry", {
+            t.sha256: t.expires for agent in self.agents for t in agent.expiring})
 
     def polled_by(self, dc: str) -> tuple[Device, ...]:
         """The devices the collector of data centre ``dc`` polls."""
         return tuple(d for d in self.devices if dc in d.pollers)
 
-    def agent_for_token(self, token: str) -> str | None:
-        """The id of the agent this token belongs to, or None."""
-        return self.by_token_hash.get(hash_token(token))
+    def agent_for_token(self, token: str, now: float | None = None) -> str | None:
+        """The id of the agent this token belongs to, or None (also when it expired by
+        ``now``, Unix seconds; without ``now`` expiry is not checked)."""
+        found = self.check_token(token, now)
+        return found.agent or None
+
+    def check_token(self, token: str, now: float | None = None) -> TokenCheck:
+        """Who presents ``token`` at ``now`` (Unix seconds; None: expiry not checked)."""
+        digest = hash_token(token)
+        agent = self.by_token_hash.get(digest)
+        stored = self._stored.get(digest, "")
+        # the lookup finds the candidate; the authoritative comparison of the stored hash
+        # with the presented one is constant-time (see the module's docstring)
+        if agent is None or not hmac.compare_digest(stored, digest):
+            return TokenCheck(failure="unknown")
+        expires = self.token_expiry.get(digest)
+        if expires is not None and now is not None and now >= expires:
+            return TokenCheck(failure="expired")
+        return TokenCheck(agent=agent)

@@ -13,10 +13,20 @@
     agents:
       - {id: hn-badinh-phucxa-r1, site: "00001", role: ward-router,
          token_sha256: [<64 hex digits>, ...]}
+      - {id: hn-hoankiem-phuctan-r1, site: "00037", role: ward-router,
+         token_sha256: [<new token's hash>],                # valid until removed
+         tokens: [{sha256: <old token's hash>, expires: 2027-03-01T00:00:00Z}]}
     devices:                    # optional: polled over SNMP by the collectors (no agent)
       - {name: hn-dc-primary-sw1, site: dc-primary, role: dc-switch, address: "10.10.0.2",
          modules: [system, if_mib], auth: public_v2, interval: 60s, timeout: 20s,
          retries: 2, pollers: [primary, backup]}
+
+An agent has any number of tokens (for rotation): ``token_sha256`` lists hashes that do not
+expire; ``tokens`` lists ``{sha256, expires}`` entries, ``expires`` an ISO 8601 time with
+its zone (``2027-03-01T00:00:00Z``, ``2027-03-01T07:00:00+07:00``), after which the token is
+refused as expired (``expires`` may be left out: then the entry does not expire). Both lists
+may be given; a hash appears once in the whole inventory. ``netmon inventory rotate-token``
+writes them (:mod:`collector.inventory_cli`).
 
 Every reference is checked (an agent's or a device's site, a site's district, a data centre's
 site), ids and token hashes are unique, and a mistake is refused with file, line and key. Ward
@@ -36,6 +46,7 @@ centres whose collectors poll the device (default both, as an agent reports to b
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
@@ -49,6 +60,7 @@ from collector.inventory import (
     DEFAULT_POLLERS,
     SITE_KINDS,
     Agent,
+    AgentToken,
     DataCentre,
     Device,
     District,
@@ -78,7 +90,8 @@ _TOP = frozenset({"districts", "sites", "data_centres", "agents", "devices"})
 _DISTRICT = frozenset({"code", "name"})
 _SITE = frozenset({"id", "name", "district", "kind", "lat", "lon", "generated"})
 _DC = frozenset({"name", "site"})
-_AGENT = frozenset({"id", "site", "role", "token_sha256"})
+_AGENT = frozenset({"id", "site", "role", "token_sha256", "tokens"})
+_TOKEN = frozenset({"sha256", "expires"})
 _DEVICE = frozenset({"name", "site", "role", "address", "modules", "auth", "interval",
                      "timeout", "retries", "pollers"})
 _ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -122,6 +135,30 @@ def _coordinate(node: Node | None, where: Where, key: str, bound: float) -> floa
     if not -bound <= value <= bound:
         raise where.error(node, f"{key} {value} is out of range", f"Use -{bound}..{bound}.")
     return value
+
+
+def _digest(node: Node, at: Where, key: str, hashes: dict[str, Node]) -> str:
+    digest = _text(node, at, key)
+    if not _SHA256.match(digest):
+        raise at.error(node, f"{key} is not 64 lowercase hex digits",
+                       "Write the SHA-256 of the token in hex (netmon inventory writes it), "
+                       "never the token itself.")
+    _unique(hashes, digest, node, at, "token hash")
+    return digest
+
+
+def _expires(node: Node, at: Where, key: str) -> float:
+    """An ISO 8601 time with its zone, as Unix seconds."""
+    text = plain_scalar(node, at, key).value
+    try:
+        when = datetime.fromisoformat(str(text))
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise at.error(node, f"{key} {str(text)!r} is not an ISO 8601 time with a zone",
+                       "Write it like 2027-03-01T00:00:00Z (UTC) or "
+                       "2027-03-01T07:00:00+07:00.")
+    return when.timestamp()
 
 
 def parse_inventory(text: str, source: str) -> Inventory:
@@ -184,15 +221,18 @@ def parse_inventory(text: str, source: str) -> Inventory:
                            "Add the site or correct the agent's site.")
         digests = []
         for j, item in enumerate(items(f.get("token_sha256", NULL_NODE), at, "token_sha256")):
-            digest = _text(item, at, f"token_sha256[{j}]")
-            if not _SHA256.match(digest):
-                raise at.error(item, f"token_sha256[{j}] is not 64 lowercase hex digits",
-                               "Write the SHA-256 of the token in hex (netmon inventory "
-                               "writes it), never the token itself.")
-            _unique(hashes, digest, item, at, "token hash")
-            digests.append(digest)
+            digests.append(_digest(item, at, f"token_sha256[{j}]", hashes))
+        expiring = []
+        for j, item in enumerate(items(f.get("tokens", NULL_NODE), at, "tokens")):
+            entry = fields(item, at.child(f"tokens[{j}]"), _TOKEN, required=("sha256",))
+            digest = _digest(entry["sha256"], at, f"tokens[{j}].sha256", hashes)
+            if "expires" in entry:
+                expiring.append(AgentToken(digest, _expires(entry["expires"], at,
+                                                            f"tokens[{j}].expires")))
+            else:
+                digests.append(digest)
         agents.append(Agent(agent_id, site, _ident(f["role"], at, "role", _ROLE),
-                            tuple(digests)))
+                            tuple(digests), tuple(expiring)))
 
     devices = [_device(node, where.child(f"devices[{i}]"), kind_of, agent_nodes)
                for i, node in enumerate(items(top.get("devices", NULL_NODE), where, "devices"))]

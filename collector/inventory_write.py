@@ -8,8 +8,15 @@ strings, and a diff of two inventories reads line by line.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
-from collector.inventory import DEFAULT_DEVICE_AUTH, DEFAULT_POLLERS, Device, Inventory
+from collector.inventory import (
+    DEFAULT_DEVICE_AUTH,
+    DEFAULT_POLLERS,
+    AgentToken,
+    Device,
+    Inventory,
+)
 
 __all__ = ["dump_inventory"]
 
@@ -43,12 +50,20 @@ def dump_inventory(inventory: Inventory, header: str = "") -> str:
     out.append("agents:\n")
     for a in inventory.agents:
         hashes = ", ".join(_s(h) for h in a.token_sha256)
+        expiring = (f", tokens: [{', '.join(_expiring(t) for t in a.expiring)}]"
+                    if a.expiring else "")
         out.append(f"  - {{id: {_s(a.id)}, site: {_s(a.site)}, role: {_s(a.role)}, "
-                   f"token_sha256: [{hashes}]}}\n")
+                   f"token_sha256: [{hashes}]{expiring}}}\n")
     if inventory.devices:
         out.append("devices:\n")
         out.extend(f"  - {{{_device(d)}}}\n" for d in inventory.devices)
     return "".join(out)
+
+
+def _expiring(token: AgentToken) -> str:
+    """``{sha256: ..., expires: 2027-03-01T00:00:00Z}`` (UTC, whole seconds)."""
+    when = datetime.fromtimestamp(token.expires, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{sha256: {_s(token.sha256)}, expires: {when}}}"
 
 
 def _device(d: Device) -> str:

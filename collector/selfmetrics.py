@@ -29,9 +29,12 @@ Late samples and remote_write (:mod:`collector.remote_write`):
 
 For the collector: ingest duration (decode + validate + render + store, and spooling what
 goes to remote_write, after the body was read), samples and bytes ingested, reports rejected
-by reason, authentication failures, families and series dropped at ingest, scope render
-duration, series stored, reloads, pushes in progress and the event loop's lag (admission
-control: ``reports_rejected_total{reason="throttled"}`` counts the 429s).
+by reason (``rate_limited``, ``too_many_series`` and ``body_timeout`` are the per-agent
+and per-request limits of :mod:`collector.ratelimit`, :mod:`collector.cardinality` and
+:mod:`collector.ingest`), authentication failures by reason, families and series dropped
+at ingest, scope render duration, series stored, reloads, pushes in progress and the event
+loop's lag (admission control: ``reports_rejected_total{reason="throttled"}`` counts the
+429s).
 ``_created`` series are left out: they add a series per counter and nothing netmon uses.
 
 Polled devices: ``netmon_target_*`` per device (:mod:`collector.polling.metrics`) and
@@ -225,8 +228,12 @@ class SelfMetrics:
                                     "(as sent, compressed).", registry=r)
         self.rejected = Counter("netmon_collector_reports_rejected", "Pushes refused, by "
                                 "reason.", ["reason"], registry=r)
-        self.auth_failures = Counter("netmon_collector_auth_failures", "Pushes without a "
-                                     "known bearer token.", registry=r)
+        self.auth_failures = Counter("netmon_collector_auth_failures", "Pushes refused for "
+                                     "their token, by reason: missing (no bearer token), "
+                                     "unknown (not in the inventory, or revoked), expired.",
+                                     ["reason"], registry=r)
+        for reason in ("missing", "unknown", "expired"):
+            self.auth_failures.labels(reason)
         self.dropped = Counter("netmon_collector_dropped", "Families or series dropped at "
                                "ingest: families whose name another agent stored with another "
                                "type (type_conflict), series repeated within a family "
@@ -241,7 +248,8 @@ class SelfMetrics:
         self.reload_time = Gauge("netmon_collector_config_last_reload_success_timestamp_seconds",
                                  "When config and inventory were last loaded.", registry=r)
         for reason in ("not_ready", "unauthorized", "unsupported_media_type", "too_large",
-                       "malformed", "throttled", "client_gone"):
+                       "malformed", "throttled", "client_gone", "rate_limited",
+                       "too_many_series", "body_timeout"):
             self.rejected.labels(reason)
         self.late_samples = Counter("netmon_collector_late_samples", "Samples of late batches "
                                     "(collected more than late_after_intervals ago, or older "

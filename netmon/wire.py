@@ -110,6 +110,13 @@ class Limits:
     max_name_length: int = 256
     max_label_value_length: int = 4096
     max_help_length: int = 4096
+    # Enforced by the collector per agent or per connection, not by decode_report; here so
+    # that collector.yml's ``limits:`` is one mapping (collector/README.md, "Limits").
+    max_series_per_agent: int = 100_000   # distinct series across its batches: 422 past it
+    max_reports_per_second: int = 20      # per agent, a token bucket: 429 past it
+    max_report_burst: int = 120           # the bucket's size
+    header_timeout_seconds: int = 20      # a request's headers, or an idle connection
+    body_timeout_seconds: int = 30        # a push's body, once its headers arrived
 
 
 @dataclass(frozen=True, slots=True)

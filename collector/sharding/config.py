@@ -11,6 +11,7 @@
       timeout: 1s       # ... and must answer 200 within this
       fall: 3           # consecutive failed checks before a member is down
       rise: 2           # consecutive good checks before it is up again
+      tls: {ca_file: ca.crt, cert_file: c.crt, key_file: c.key}  # for https:// members
 
 Bounds that follow from these (defaults in brackets): a member that stops answering loses
 its devices to the survivors within ``fall x interval + timeout`` plus one second for the
@@ -18,6 +19,11 @@ poller to follow [7 s]; each moved device is then polled at its next tick (its p
 same on every member, :mod:`netmon.schedule`). A member that starts polls nothing for its
 first ``(rise + 1) x interval`` [6 s], the time the others take to count it up and let its
 devices go: a hand-back leaves a gap of a few seconds, never two pollers.
+
+Checks need no credentials: ``/-/ready`` is outside basic auth (:mod:`collector.server`). For
+``https://`` members the certificate is verified (the system's CAs, or ``tls.ca_file``);
+with mutual TLS on the members' listeners, ``tls.cert_file``/``key_file`` is the client
+certificate the checks present (Prometheus's ``tls_config`` keys, as in agent.yml).
 
 The section is read at start; a reload that changes it is logged and not applied (restart the
 collector). Without it (or with no members) the collector polls every device its data centre
@@ -27,6 +33,8 @@ polls, as before.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from netmon.web.client import TlsClientConfig
 
 __all__ = ["Member", "ShardingConfig"]
 
@@ -50,6 +58,7 @@ class ShardingConfig:
     timeout: float = 1.0
     fall: int = 3
     rise: int = 2
+    tls: TlsClientConfig | None = None
 
     @property
     def enabled(self) -> bool:

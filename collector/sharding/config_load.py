@@ -5,6 +5,7 @@ are refused with file, line and key."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -12,10 +13,11 @@ from yaml.nodes import Node
 
 from collector.sharding.config import Member, ShardingConfig
 from exporters.snmp.yaml_nodes import Where, duration, fields, integer, items, string
+from netmon.web.client_load import parse_tls_client
 
 __all__ = ["parse_sharding"]
 
-_KEYS: Final = frozenset({"self", "members", "interval", "timeout", "fall", "rise"})
+_KEYS: Final = frozenset({"self", "members", "interval", "timeout", "fall", "rise", "tls"})
 _MEMBER: Final = frozenset({"name", "url"})
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 
@@ -39,7 +41,9 @@ def _member(node: Node, where: Where) -> Member:
     return Member(name, url.rstrip("/"))
 
 
-def parse_sharding(node: Node, where: Where) -> ShardingConfig:
+def parse_sharding(node: Node, where: Where, base: Path | None) -> ShardingConfig:
+    """``base``: the config file's directory (relative ``tls`` files; None: the current
+    directory)."""
     at = where.child("sharding")
     f = fields(node, at, _KEYS)
     d = ShardingConfig()
@@ -61,7 +65,8 @@ def parse_sharding(node: Node, where: Where) -> ShardingConfig:
         interval=duration(f["interval"], at, "interval") if "interval" in f else d.interval,
         timeout=duration(f["timeout"], at, "timeout") if "timeout" in f else d.timeout,
         fall=integer(f["fall"], at, "fall", 1, 100) if "fall" in f else d.fall,
-        rise=integer(f["rise"], at, "rise", 1, 100) if "rise" in f else d.rise)
+        rise=integer(f["rise"], at, "rise", 1, 100) if "rise" in f else d.rise,
+        tls=parse_tls_client(f["tls"], at.child("tls"), base or Path()) if "tls" in f else None)
     if config.timeout > config.interval:
         raise at.error(f.get("timeout", node), f"timeout {config.timeout:g}s is longer than "
                        f"interval {config.interval:g}s",

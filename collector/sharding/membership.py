@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ import aiohttp
 
 from collector.sharding import rendezvous
 from collector.sharding.config import Member, ShardingConfig
+from netmon.web.client import client_context
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,9 @@ class Membership:
         self.changes = 0
         self._alive: tuple[str, ...] = (self.me,)
         self._polling = False
+        #: None: aiohttp's default (https verified against the system's CAs)
+        self._ssl: ssl.SSLContext | None = (client_context(config.tls)
+                                            if config.tls is not None else None)
 
     # --- the view ----------------------------------------------------------------------------
 
@@ -112,8 +117,9 @@ class Membership:
     async def check(self, session: aiohttp.ClientSession, member: Member) -> tuple[bool, str]:
         timeout = aiohttp.ClientTimeout(total=self.config.timeout)
         try:
-            async with session.get(member.ready_url, timeout=timeout,
-                                   allow_redirects=False) as response:
+            async with session.get(member.ready_url, timeout=timeout, allow_redirects=False,
+                                   ssl=self._ssl if self._ssl is not None else True
+                                   ) as response:
                 if response.status == 200:
                     return True, ""
                 return False, f"HTTP {response.status} from {member.ready_url}"

@@ -129,7 +129,8 @@ async def test_unknown_or_missing_token_is_401_and_counted(collector: Collector,
     assert missing.status == 401
     assert "Bearer" in (await missing.json())["error"]
     metrics = parse_metrics(await collector.text("/metrics"))
-    assert metrics[("netmon_collector_auth_failures_total", ())] == 2
+    assert metrics[("netmon_collector_auth_failures_total", (("reason", "unknown"),))] == 1
+    assert metrics[("netmon_collector_auth_failures_total", (("reason", "missing"),))] == 1
     assert metrics[("netmon_collector_reports_rejected_total",
                     (("reason", "unauthorized"),))] == 2
     assert "not-a-token-of-anyone" not in caplog.text

@@ -59,3 +59,9 @@ def test_mistakes_are_refused(tmp_path: Path, text: str, message: str) -> None:
         load(tmp_path, text)
     assert message in str(caught.value)
     assert str(tmp_path / "collector.yml") in str(caught.value)
+
+
+def test_tls_for_https_members_is_loaded_and_checked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, f"sharding:\n  self: a\n{MEMBERS}  tls: {{ca_file: missing-ca.crt}}\n")
+    assert f"{tmp_path / 'missing-ca.crt'}: no such file" in str(caught.value)

@@ -4,7 +4,9 @@ servers on loopback (a ready one, a 503, a closed port, one too slow to answer).
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -13,7 +15,9 @@ from aiohttp import web
 from collector.sharding.config import Member, ShardingConfig
 from collector.sharding.membership import Membership
 from collector.sharding.rendezvous import owner
+from netmon.web.client import TlsClientConfig
 from tests.peers.process import free_tcp_port
+from tests.security.certs import TestCA
 
 A, B, C = "dc1-a", "dc1-b", "dc1-c"
 
@@ -106,3 +110,33 @@ async def test_checks_of_real_members(ready_servers: dict[str, str]) -> None:
         await m.check_all(session)
     assert m.alive() == ("me", "ok")
     assert m.states["closed"].last_error.startswith("ClientConnectorError")
+
+
+async def test_https_members_are_verified_with_the_configured_ca(tmp_path: Path) -> None:
+    """A member behind TLS: checked with ``sharding.tls.ca_file``; without it the check
+    fails on verification (the system's CAs do not know the test CA)."""
+    ca = TestCA.create(tmp_path)
+    server = ca.issue("dc1-b", ips=("127.0.0.1",))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(server.cert, server.key)
+    async def ready(_: web.Request) -> web.Response:
+        return web.Response(text="ready")
+
+    app = web.Application()
+    app.router.add_get("/-/ready", ready)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_tcp_port()
+    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=context).start()
+    try:
+        members = (Member("dc1-a", "https://127.0.0.1:1"),
+                   Member("dc1-b", f"https://127.0.0.1:{port}"))
+        trusting = Membership(ShardingConfig(members, "dc1-a",
+                                             tls=TlsClientConfig(ca_file=str(ca.cert))))
+        default = Membership(ShardingConfig(members, "dc1-a"))
+        async with aiohttp.ClientSession() as session:
+            assert await trusting.check(session, members[1]) == (True, "")
+            ok, error = await default.check(session, members[1])
+        assert not ok and "certificate verify failed" in error
+    finally:
+        await runner.cleanup()

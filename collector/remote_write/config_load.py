@@ -75,7 +75,10 @@ def parse_remote_write(node: Node, where: Where, base: Path | None) -> RemoteWri
     default = RemoteWriteConfig()
     url = string(f["url"], at, "url") if "url" in f else ""
     if url:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # "Invalid IPv6 URL": a "[" without its "]" (fuzz/config.py)
+            parts = urlsplit("")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise at.error(f["url"], f"url: {url!r} is not an http(s) URL", "Write the "
                            "store's remote-write endpoint, for example "

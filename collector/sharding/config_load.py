@@ -33,7 +33,10 @@ def _member(node: Node, where: Where) -> Member:
         raise where.error(f["name"], f"name {name!r} is not a member name",
                           "Use letters, digits, '.', '_' and '-' (at most 63).")
     url = string(f["url"], where, "url")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": a "[" without its "]" (found by fuzz/config.py)
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
         raise where.error(f["url"], f"url {url!r} is not the member's base URL",
                           "Write http(s)://host:port, where the member listens; its "

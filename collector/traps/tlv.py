@@ -44,6 +44,11 @@ __all__ = ["SEQUENCE", "Reader", "Span"]
 SEQUENCE: Final = 0x30
 _UNSIGNED: Final = frozenset({COUNTER32, GAUGE32, TIMETICKS, COUNTER64, UINTEGER32})
 _NULLS: Final = frozenset({NULL, NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW})
+#: The longest INTEGER or unsigned value read, in octets: SNMP's widest is Counter64, nine
+#: octets with its leading zero (Integer32 fields take at most five, some agents write them
+#: unsigned; eight are allowed). A longer one is refused: a datagram of one 60 kB INTEGER
+#: would be a number Python cannot even print (past 4,300 digits ``str()`` raises).
+_MAX_INTEGER_OCTETS: Final = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,7 @@ class Reader:
         span = self.expect(INTEGER, what)
         if span.start == span.end:
             raise MalformedMessage(f"empty {what} at offset {span.start}")
+        _check_width(span, what)
         return int.from_bytes(self.data[span.start:span.end], "big", signed=True)
 
     def octets(self, what: str) -> bytes:
@@ -149,10 +155,12 @@ class Reader:
         if tag in _UNSIGNED:
             if start == end:
                 raise MalformedMessage(f"empty value (tag 0x{tag:02x}) at offset {start}")
+            _check_width(span, f"a value (tag 0x{tag:02x})")
             return int.from_bytes(data[start:end], "big")
         if tag == INTEGER:
             if start == end:
                 raise MalformedMessage(f"empty INTEGER at offset {start}")
+            _check_width(span, "an INTEGER value")
             return int.from_bytes(data[start:end], "big", signed=True)
         if tag in (OCTET_STRING, NSAP_ADDRESS):
             return data[start:end]
@@ -172,6 +180,13 @@ class Reader:
             except struct.error as exc:  # defence in depth: decode_opaque checks sizes
                 raise MalformedMessage(f"bad Opaque at offset {start}: {exc}") from None
         raise MalformedMessage(f"unknown value type 0x{tag:02x} at offset {start}")
+
+
+def _check_width(span: Span, what: str) -> None:
+    if span.end - span.start > _MAX_INTEGER_OCTETS:
+        raise MalformedMessage(f"{what} of {span.end - span.start} octets at offset "
+                               f"{span.start}: SNMP integers are at most "
+                               f"{_MAX_INTEGER_OCTETS} octets (Counter64)")
 
 
 def _oid(body: bytes) -> Oid:

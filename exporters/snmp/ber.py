@@ -61,6 +61,10 @@ _NULL_TAGS: Final = frozenset({NULL, NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MI
 # Bounded: when it is full it is emptied and refills with what is in use.
 _OID_CACHE: dict[bytes, Oid] = {}
 _OID_CACHE_MAX: Final = 50_000
+#: The largest sub-identifier accepted: SNMP's are 32-bit (RFC 2578, 3.5), gosnmp reads up to
+#: 64 bits, so does netmon. Unbounded, one arc of a 60 kB datagram would be a number Python
+#: cannot print (past 4,300 digits ``str()`` raises), in the very message that reports it.
+_MAX_ARC: Final = 2**64 - 1
 
 
 # --- encoding -------------------------------------------------------------------------------
@@ -192,6 +196,9 @@ def decode_oid(body: bytes) -> Oid:
         if not byte & 0x80:
             arcs.append(arc)
             arc = 0
+    if max(arcs) > _MAX_ARC:
+        raise SnmpProtocolError(f"OBJECT IDENTIFIER with a sub-identifier past 64 bits "
+                                f"({len(body)} octets)")
     first = arcs[0]
     if first < 40:
         arcs[0:1] = (0, first)

@@ -14,6 +14,9 @@ present), so a mistake is refused with the file, the line, the path of keys that
   (``!vault``, ``!!binary``) are refused.
 * A null stands for an empty mapping or list, as in yaml.v2; :data:`NULL_NODE` stands for an
   absent one.
+* Nesting deeper than :data:`MAX_DEPTH` (libyaml would overflow the C stack) and alias bombs
+  (anchors and aliases expanding past :data:`MAX_EXPANDED_NODES`) are refused before the
+  tree is built: found by fuzzing (``fuzz/``, SECURITY.md "Fuzzing").
 * No message contains a scalar's value unless the caller puts it there: a YAML syntax error
   names its position and problem but never shows the snippet (it could hold a secret).
 """
@@ -61,7 +64,9 @@ class Where:
         return Where(self.source, (*self.parts, part))
 
     def error(self, node: Node | None, what: str, fix: str) -> ConfigError:
-        line = f":{node.start_mark.line + 1}" if node is not None else ""
+        # NULL_NODE (an absent section, or an empty file) has no position.
+        mark = node.start_mark if node is not None else None
+        line = f":{mark.line + 1}" if mark is not None else ""
         path = f" {', '.join(self.parts)}:" if self.parts else ""
         return ConfigError(f"{self.source}{line}:{path} {what}. {fix}")
 
@@ -69,9 +74,63 @@ class Where:
 # --- YAML nodes -------------------------------------------------------------------------------
 
 
+#: The deepest nesting of mappings and lists read (netmon's and snmp_exporter's files nest
+#: about 8 deep). libyaml's composer recurses in C: about 40,000 ``[`` kill the process with
+#: a segmentation fault, which no ``except`` can catch.
+MAX_DEPTH = 100
+#: Anchors and aliases may expand a file to at most this many nodes, or ten times the nodes
+#: written if that is more (yaml.v2, which snmp_exporter reads with, also refuses "excessive
+#: aliasing"): a 20 kB file of aliases of aliases would otherwise make the loaders visit
+#: 10^9 nodes.
+MAX_EXPANDED_NODES = 1_000_000
+
+
+def _check_shape(text: str, source: str) -> None:
+    """Refuse nesting past :data:`MAX_DEPTH` and alias bombs, from libyaml's event stream
+    (iterative: it cannot overflow the stack; about a seventh of the cost of composing)."""
+    sizes: dict[str, int] = {}        # anchor -> nodes it expands to
+    stack: list[tuple[str | None, int]] = []   # open lists and mappings: anchor, nodes
+    written = expanded = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        size = 0
+        if isinstance(event, yaml.CollectionStartEvent):
+            written += 1
+            stack.append((event.anchor, 1))
+            if len(stack) > MAX_DEPTH:
+                raise ConfigError(f"{source}{_line(event)}: lists and mappings nest more than "
+                                  f"{MAX_DEPTH} deep. Flatten the file.")
+        elif isinstance(event, yaml.AliasEvent):
+            written += 1
+            size = sizes.get(event.anchor or "", 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            written += 1
+            size = 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = size
+        if size:
+            if stack:
+                stack[-1] = (stack[-1][0], stack[-1][1] + size)
+            else:
+                expanded += size
+            bound = max(MAX_EXPANDED_NODES, 10 * written)
+            if expanded > bound or (stack and stack[-1][1] > bound):
+                raise ConfigError(f"{source}{_line(event)}: excessive aliasing: the anchors and "
+                                  f"aliases expand to more than {bound} nodes. Write the "
+                                  "repeated parts out instead of aliasing aliases.")
+
+
+def _line(event: yaml.Event) -> str:
+    mark = event.start_mark
+    return f":{mark.line + 1}" if mark is not None else ""
+
+
 def compose(text: str, source: str) -> Node | None:
-    """The node tree of ``text`` (None when empty); ``source`` names it in messages."""
+    """The node tree of ``text`` (None when empty); ``source`` names it in messages. Nesting
+    past :data:`MAX_DEPTH` and alias bombs are refused before the tree is built."""
     try:
+        _check_shape(text, source)
         return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         # Only the problem and its position: the snippet could show a community string.

@@ -177,10 +177,12 @@ def main() -> int:
         auths = work / "snmp-auths.yml"
         auths.write_text(f"auths:\n  {AUTH}:\n    community: {router.community}\n"
                          "    version: 2\nmodules: {}\n", encoding="utf-8")
+        auths.chmod(0o600)  # it holds a community: netmon refuses it if others can read it
         files = [netmon_modules_path(), auths]
         legacy = work / "snmp-legacy.yml"
         legacy.write_text(to_legacy_layout(load_snmp_config(files), AUTH, MODULES),
                           encoding="utf-8")
+        legacy.chmod(0o600)
 
         fleet = write_fleet(work, sites=1, dc_hosts=0)
         agent_id = fleet.ward_agents[0]

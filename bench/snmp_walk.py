@@ -62,6 +62,7 @@ def legacy_config(community: str, workdir: Path) -> Path:
     module = text[start + 1:end + 1]
     path = workdir / "snmp.yml"
     path.write_text(module + f"  auth:\n    community: {community}\n")
+    path.chmod(0o600)  # it holds a community: netmon refuses it if others can read it
     return path
 
 

@@ -249,7 +249,7 @@ class SelfMetrics:
                                  "When config and inventory were last loaded.", registry=r)
         for reason in ("not_ready", "unauthorized", "unsupported_media_type", "too_large",
                        "malformed", "throttled", "client_gone", "rate_limited",
-                       "too_many_series", "body_timeout"):
+                       "too_many_series", "body_timeout", "identity_mismatch"):
             self.rejected.labels(reason)
         self.late_samples = Counter("netmon_collector_late_samples", "Samples of late batches "
                                     "(collected more than late_after_intervals ago, or older "

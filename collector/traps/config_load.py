@@ -1,6 +1,17 @@
 """Read ``traps:`` of collector.yml into a :class:`~collector.traps.config.TrapsConfig`,
 strictly: unknown, duplicated or mistyped keys, impossible addresses, engine IDs and
-protocols are refused with the file, the line and the key (secrets are never echoed)."""
+protocols are refused with the file, the line and the key (secrets are never echoed).
+
+Secrets (``communities``, users' ``password`` and ``priv_password``; ``username`` too) may be
+written ``${VAR}`` and are then read from the environment; an unset variable is refused with
+file:line and its name. When a secret is written inline (other than the community
+``public``), collector.yml must not be readable by others: :func:`parse_traps` then looks at
+the mode of the file ``where.source`` names and refuses it with ``chmod 640 FILE``. It is
+the one place this parser touches the file system, because the file's mode is part of
+whether its content is acceptable, and collector.yml is read nowhere else; a text parsed
+without a file (tests, fuzzing) has no mode to check. The rules and why:
+:mod:`exporters.snmp.secret_fields`.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +28,7 @@ from collector.traps.engine_id import parse_engine_id
 from collector.traps.names import OIDS
 from exporters.secrets import Secret
 from exporters.snmp.config import AUTH_PROTOCOLS, PRIV_PROTOCOLS, SecurityLevel
+from exporters.snmp.secret_fields import SecretReader, check_file_mode, file_mode
 from exporters.snmp.values import parse_oid
 from exporters.snmp.yaml_nodes import (
     NULL_NODE,
@@ -69,17 +81,19 @@ def _seconds(node: Node, where: Where, key: str, low: float, high: float) -> flo
     return value
 
 
-def _secret(node: Node, where: Where, key: str) -> Secret:
-    text = string(node, where, key)
-    if not text:
+def _secret(node: Node, where: Where, key: str, secrets: SecretReader, holder: str,
+            community: bool = False) -> Secret:
+    secret = secrets.secret(node, where, key, holder, community)
+    if not secret:
         raise where.error(node, f"{key} is empty", f"Give {key} a value.")
-    return Secret(text)
+    return secret
 
 
-def _communities(node: Node, where: Where) -> tuple[Secret, ...]:
+def _communities(node: Node, where: Where, secrets: SecretReader) -> tuple[Secret, ...]:
     out: list[Secret] = []
     for i, item in enumerate(items(node, where, "communities")):
-        secret = _secret(item, where, f"communities[{i}]")
+        secret = _secret(item, where, f"communities[{i}]", secrets, "traps communities",
+                         community=True)
         if secret in out:
             raise where.error(item, f"communities[{i}] repeats an earlier community",
                               "Keep only one of them.")
@@ -95,9 +109,9 @@ def _engine_id(node: Node, where: Where, key: str) -> bytes:
                           "`show snmp engineID` or net-snmp's -e option shows it.") from None
 
 
-def _user(node: Node, where: Where) -> V3User:
+def _user(node: Node, where: Where, secrets: SecretReader) -> V3User:
     f = fields(node, where, _USER, required=("username", "password"))
-    username = string(f["username"], where, "username")
+    username = secrets.plain(f["username"], where, "username")
     if not 1 <= len(username.encode()) <= 32:
         raise where.error(f["username"], "username must have 1 to 32 octets",
                           "Use the user name configured on the devices.")
@@ -109,12 +123,14 @@ def _user(node: Node, where: Where) -> V3User:
         if "priv_password" not in f:
             raise at.error(node, "security_level authPriv needs a priv_password",
                            "Add priv_password:, or use security_level: authNoPriv.")
-        priv_password = _secret(f["priv_password"], at, "priv_password")
+        priv_password = _secret(f["priv_password"], at, "priv_password", secrets,
+                                f"traps user {username!r} priv_password")
     elif "priv_password" in f or "priv_protocol" in f:
         raise at.error(f.get("priv_password", f.get("priv_protocol")), "security_level "
                        "authNoPriv takes no privacy settings", "Remove them, or use "
                        "security_level: authPriv.")
-    password = _secret(f["password"], at, "password")
+    password = _secret(f["password"], at, "password", secrets,
+                       f"traps user {username!r} password")
     if len(password.reveal()) < 8 or (level is SecurityLevel.AUTH_PRIV
                                       and len(priv_password.reveal()) < 8):
         raise at.error(node, "USM passphrases must have at least 8 characters (RFC 3414)",
@@ -132,10 +148,10 @@ def _user(node: Node, where: Where) -> V3User:
         priv_password=priv_password, engine_ids=tuple(dict.fromkeys(engine_ids)))
 
 
-def _users(node: Node, where: Where) -> tuple[V3User, ...]:
+def _users(node: Node, where: Where, secrets: SecretReader) -> tuple[V3User, ...]:
     users: dict[str, V3User] = {}
     for i, item in enumerate(items(node, where, "users")):
-        user = _user(item, where.child(f"users[{i}]"))
+        user = _user(item, where.child(f"users[{i}]"), secrets)
         if user.username in users:
             raise where.error(item, f"users[{i}]: user {user.username!r} is defined twice",
                               "Keep only one of them (one user, one set of keys).")
@@ -191,7 +207,10 @@ def _alertmanager(node: Node, where: Where) -> AlertmanagerConfig:
     at = where.child("alertmanager")
     f = fields(node, at, _ALERTMANAGER, required=("url", "traps"))
     url = string(f["url"], at, "url").rstrip("/")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": a "[" without its "]" (found by fuzz/config.py)
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise at.error(f["url"], f"url: {url!r} is not an http(s) URL", "Write Alertmanager's "
                        "base URL, for example http://127.0.0.1:9093.")
@@ -218,17 +237,19 @@ def _alertmanager(node: Node, where: Where) -> AlertmanagerConfig:
 
 
 def parse_traps(node: Node, where: Where) -> TrapsConfig:
-    """``node`` is the value of ``traps:``; ``where`` is the file's root position."""
+    """``node`` is the value of ``traps:``; ``where`` is the file's root position (its
+    ``source`` the file's path, whose mode is checked when a secret is written inline)."""
     at = where.child("traps")
     f = fields(node, at, _KEYS)
+    secrets = SecretReader()
     default = TrapsConfig()
     host, port = _listen(f["listen"], at) if "listen" in f else (default.host, default.port)
     config = dataclasses.replace(
         default,
         enabled=boolean(f["enabled"], at, "enabled") if "enabled" in f else True,
         host=host, port=port,
-        communities=_communities(f.get("communities", NULL_NODE), at),
-        users=_users(f.get("users", NULL_NODE), at),
+        communities=_communities(f.get("communities", NULL_NODE), at, secrets),
+        users=_users(f.get("users", NULL_NODE), at, secrets),
         engine_id=_engine_id(f["engine_id"], at, "engine_id") if "engine_id" in f else b"",
         sources=_sources(f.get("sources", NULL_NODE), at),
         max_unknown_sources=(integer(f["max_unknown_sources"], at, "max_unknown_sources", 0,
@@ -243,4 +264,7 @@ def parse_traps(node: Node, where: Where) -> TrapsConfig:
     if config.enabled and not config.communities and not config.users:
         raise at.error(node, "no communities and no users: every trap would be refused",
                        "Add communities: (v1/v2c) or users: (v3), or set enabled: false.")
+    if secrets.inline:
+        check_file_mode(where.source, file_mode(where.source), secrets.inline,
+                        "collector config (traps:)")
     return config

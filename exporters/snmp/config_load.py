@@ -39,20 +39,28 @@ misbehaviour at scrape time into a clear refusal at load time):
   refused.
 * Secrets (community, password, priv_password) become :class:`~exporters.secrets.Secret` as
   soon as they are read; no message ever contains a scalar's value from an ``auth``.
+* Secrets may come from the environment: ``community: ${WARD_COMMUNITY}`` (also
+  ``password``, ``priv_password`` and ``username``), always expanded, as snmp_exporter does
+  with ``--config.expand-environment-variables``; an unset variable is refused with file:line
+  and its name. A file that holds a secret inline and that others can read (mode & 0o004) is
+  refused with its mode and ``chmod 640 FILE``; snmp_exporter's well-known ``public``
+  communities and netmon's ``REPLACE-ME`` placeholders do not count. The rules and why:
+  :mod:`exporters.snmp.secret_fields`.
 """
 
 from __future__ import annotations
 
 import glob
 import hashlib
-from collections.abc import Sequence
+import os
+import stat
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node
 
 from exporters.errors import ConfigError
-from exporters.secrets import Secret
 from exporters.snmp.config import (
     AUTH_PROTOCOLS,
     PRIV_PROTOCOLS,
@@ -65,6 +73,7 @@ from exporters.snmp.config import (
 )
 from exporters.snmp.config_metrics import go_regex, metric_spec, numeric_oid, numeric_oids
 from exporters.snmp.go_syntax import parse_go_duration
+from exporters.snmp.secret_fields import SecretReader, check_file_mode
 from exporters.snmp.yaml_nodes import (
     FLOAT_TAG,
     INT_TAG,
@@ -144,13 +153,16 @@ def _filter(node: Node, where: Where) -> DynamicFilter:
     )
 
 
-def _module(name: str, node: Node, where: Where, legacy: bool) -> Module:
+def _module(name: str, node: Node, where: Where, secrets: SecretReader | None) -> Module:
+    """One module; ``secrets`` is given for the legacy layout, whose modules carry an auth."""
+    legacy = secrets is not None
     f = fields(node, where, _LEGACY_MODULE_KEYS if legacy else _MODULE_KEYS)
     auth = None
-    if legacy:
+    if secrets is not None:
         auth_where = where.child("auth")
         auth = _auth(name, fields(f.get("auth", NULL_NODE), auth_where, _AUTH_KEYS),
-                     f.get("version"), f.get("auth", node), auth_where)
+                     f.get("version"), f.get("auth", node), auth_where,
+                     secrets, f"module {name!r} auth")
     return Module(
         name=name,
         walk=numeric_oids(f.get("walk", NULL_NODE), where, "walk"),
@@ -167,26 +179,29 @@ def _module(name: str, node: Node, where: Where, legacy: bool) -> Module:
 
 
 def _auth(name: str, f: dict[str, Node], version_node: Node | None, node: Node,
-          where: Where) -> Auth:
-    """One auth, validated as snmp_exporter's ``Auth.UnmarshalYAML`` (values never echoed)."""
+          where: Where, secrets: SecretReader, holder: str) -> Auth:
+    """One auth, validated as snmp_exporter's ``Auth.UnmarshalYAML`` (values never echoed).
+    ``holder`` names it in a permission refusal (``auth 'ward'``)."""
     default = Auth(name=name)
     version = integer(version_node, where, "version", 1, 3) if version_node is not None else 2
     levels = frozenset(level.value for level in SecurityLevel)
     auth = Auth(
         name=name, version=version,
-        community=Secret(string(f["community"], where, "community"))
+        community=secrets.secret(f["community"], where, "community", f"{holder} community",
+                                 community=True)
         if "community" in f else default.community,
         security_level=SecurityLevel(choice(f["security_level"], where, "security_level",
                                             levels))
         if "security_level" in f else default.security_level,
-        username=string(f["username"], where, "username") if "username" in f else "",
-        password=Secret(string(f["password"], where, "password"))
+        username=secrets.plain(f["username"], where, "username") if "username" in f else "",
+        password=secrets.secret(f["password"], where, "password", f"{holder} password")
         if "password" in f else default.password,
         auth_protocol=choice(f["auth_protocol"], where, "auth_protocol", AUTH_PROTOCOLS)
         if "auth_protocol" in f else default.auth_protocol,
         priv_protocol=choice(f["priv_protocol"], where, "priv_protocol", PRIV_PROTOCOLS)
         if "priv_protocol" in f else default.priv_protocol,
-        priv_password=Secret(string(f["priv_password"], where, "priv_password"))
+        priv_password=secrets.secret(f["priv_password"], where, "priv_password",
+                                     f"{holder} priv_password")
         if "priv_password" in f else default.priv_password,
         context_name=string(f["context_name"], where, "context_name")
         if "context_name" in f else "",
@@ -218,6 +233,8 @@ class _Parsed:
     config: SnmpConfig
     #: ("module" | "auth", name) -> line, to name both places when files define one twice.
     lines: dict[tuple[str, str], int]
+    #: Which secrets are inline and which ``${VAR}`` were read.
+    secrets: SecretReader
 
 
 # Parsed files by (path, content digest): a process that loads the same module file for many
@@ -230,29 +247,29 @@ _PARSED_MAX = 64
 def _parse_cached(text: str, source: str) -> _Parsed:
     key = (source, hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest())
     parsed = _PARSED.get(key)
-    if parsed is None:
-        parsed = _parse(text, source)
+    if parsed is None or not parsed.secrets.unchanged():  # a ${VAR} changed: read it again
+        parsed = _parse(text, source, SecretReader())
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
         _PARSED[key] = parsed
     return parsed
 
 
-def _parse(text: str, source: str) -> _Parsed:
+def _parse(text: str, source: str, secrets: SecretReader) -> _Parsed:
     root = compose(text, source)
     where = Where(source)
     if root is None or is_null(root):
-        return _Parsed(SnmpConfig(auths={}, modules={}, sources=(source,)), {})
+        return _Parsed(SnmpConfig(auths={}, modules={}, sources=(source,)), {}, secrets)
     if not isinstance(root, MappingNode):
         raise where.error(root, f"the top level must be a mapping, found {node_kind(root)}",
                           "Start the file with auths: and modules: (or module names).")
     keys = {key_text(k, where) for k, _ in root.value}
     if keys & {"auths", "modules"}:
-        return _parse_current(root, where)
-    return _parse_legacy(root, where)
+        return _parse_current(root, where, secrets)
+    return _parse_legacy(root, where, secrets)
 
 
-def _parse_current(root: MappingNode, where: Where) -> _Parsed:
+def _parse_current(root: MappingNode, where: Where, secrets: SecretReader) -> _Parsed:
     top = fields(root, where, _TOP_KEYS)
     if "version" in top:  # snmp_exporter's Config.Version: accepted, checked, unused
         integer(top["version"], where, "version", 0, 2**31 - 1)
@@ -261,27 +278,34 @@ def _parse_current(root: MappingNode, where: Where) -> _Parsed:
     for name, key_node, node in entries(top.get("auths", NULL_NODE), where, "auths"):
         auth_where = where.child(f"auth {name!r}")
         f = fields(node, auth_where, _CURRENT_AUTH_KEYS)
-        auths[name] = _auth(name, f, f.get("version"), node, auth_where)
+        auths[name] = _auth(name, f, f.get("version"), node, auth_where, secrets,
+                            f"auth {name!r}")
         lines["auth", name] = key_node.start_mark.line + 1
     modules: dict[str, Module] = {}
     for name, key_node, node in entries(top.get("modules", NULL_NODE), where, "modules"):
-        modules[name] = _module(name, node, where.child(f"module {name!r}"), legacy=False)
+        modules[name] = _module(name, node, where.child(f"module {name!r}"), None)
         lines["module", name] = key_node.start_mark.line + 1
-    return _Parsed(SnmpConfig(auths=auths, modules=modules, sources=(where.source,)), lines)
+    return _Parsed(SnmpConfig(auths=auths, modules=modules, sources=(where.source,)), lines,
+                   secrets)
 
 
-def _parse_legacy(root: MappingNode, where: Where) -> _Parsed:
+def _parse_legacy(root: MappingNode, where: Where, secrets: SecretReader) -> _Parsed:
     lines: dict[tuple[str, str], int] = {}
     modules: dict[str, Module] = {}
     for name, key_node, node in entries(root, where, "the file (legacy layout: modules)"):
-        modules[name] = _module(name, node, where.child(f"module {name!r}"), legacy=True)
+        modules[name] = _module(name, node, where.child(f"module {name!r}"), secrets)
         lines["module", name] = key_node.start_mark.line + 1
-    return _Parsed(SnmpConfig(auths={}, modules=modules, sources=(where.source,)), lines)
+    return _Parsed(SnmpConfig(auths={}, modules=modules, sources=(where.source,)), lines,
+                   secrets)
 
 
-def parse_snmp_config(text: str, source: str) -> SnmpConfig:
-    """Parse one module file (either layout). ``source`` names it in error messages."""
-    return _parse(text, source).config
+def parse_snmp_config(text: str, source: str,
+                      environ: Mapping[str, str] | None = None) -> SnmpConfig:
+    """Parse one module file (either layout). ``source`` names it in error messages;
+    ``${VAR}`` in secret fields is read from ``environ`` (default: the process's). No file,
+    so no permission check: that is :func:`load_snmp_config`'s."""
+    reader = SecretReader() if environ is None else SecretReader(environ)
+    return _parse(text, source, reader).config
 
 
 def _expand(paths: Sequence[Path]) -> list[Path]:
@@ -301,9 +325,12 @@ def _expand(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def _read(path: Path) -> str:
+def _read(path: Path) -> tuple[str, int]:
+    """The file's text and permission bits, from the same open file."""
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+            return file.read().decode("utf-8"), mode
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the SNMP module file ({exc.__class__.__name__}"
                           f": {getattr(exc, 'strerror', None) or exc}). Check that it exists, "
@@ -311,13 +338,16 @@ def _read(path: Path) -> str:
 
 
 def load_snmp_config(paths: Sequence[Path]) -> SnmpConfig:
-    """Read and merge module files. A module or auth defined in two files is refused."""
+    """Read and merge module files. A module or auth defined in two files is refused, and so
+    is a file that others can read holding a secret inline."""
     auths: dict[str, Auth] = {}
     modules: dict[str, Module] = {}
     seen: dict[tuple[str, str], str] = {}
     files = _expand(paths)
     for path in files:
-        parsed = _parse_cached(_read(path), str(path))
+        text, mode = _read(path)
+        parsed = _parse_cached(text, str(path))
+        check_file_mode(str(path), mode, parsed.secrets.inline, "SNMP module file")
         for (kind, name), line in parsed.lines.items():
             here = f"{path}:{line}"
             if (kind, name) in seen:

@@ -95,6 +95,8 @@ def prepare(workdir: Path, wards: int, interval: float, listen: str,
         f"  {w.router.community}:\n    community: {w.router.community}\n    version: 2\n"
         for w in ward_agents) + "modules: {}\n"
     (workdir / "snmp-auths.yml").write_text(auths, encoding="utf-8")
+    # it holds communities inline: netmon refuses it if others can read it (secret_fields)
+    (workdir / "snmp-auths.yml").chmod(0o600)
     files = DemoFiles(workdir, inventory, collector_config, wan_dir, tuple(ward_agents),
                       host_agent, listen)
     for ward in ward_agents:

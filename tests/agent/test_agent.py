@@ -89,6 +89,7 @@ async def test_host_router_and_dead_device_each_on_their_own_schedule(
     (tmp_path / "auth.yml").write_text(
         f"auths:\n  ward:\n    community: {ward_router.community}\n    version: 2\n"
         "modules: {}\n", encoding="utf-8")
+    (tmp_path / "auth.yml").chmod(0o600)  # it holds a community (exporters/snmp/secret_fields.py)
     config_path = tmp_path / "agent.yml"
     config_path.write_text(f"""\
 agent_id: hn-bd-phucxa
@@ -254,6 +255,7 @@ async def test_once_runs_every_exporter_and_renders_what_it_would_send(
     (tmp_path / "auth.yml").write_text(
         f"auths:\n  ward:\n    community: {ward_router.community}\n    version: 2\n"
         "modules: {}\n", encoding="utf-8")
+    (tmp_path / "auth.yml").chmod(0o600)  # it holds a community (exporters/snmp/secret_fields.py)
     config_path = tmp_path / "agent.yml"
     files = f'files: ["{netmon_modules_path()}", auth.yml]'
     config_path.write_text(f"""\

@@ -38,6 +38,7 @@ def test_once_with_a_config_polls_the_router(ward_router: SnmpAgent, tmp_path: P
     (tmp_path / "auth.yml").write_text(
         f"auths:\n  ward:\n    community: {ward_router.community}\n    version: 2\n"
         "modules: {}\n", encoding="utf-8")
+    (tmp_path / "auth.yml").chmod(0o600)  # it holds a community (exporters/snmp/secret_fields.py)
     token = tmp_path / "agent.token"
     token.write_text(TOKEN)
     token.chmod(0o644)  # --once sends nothing and does not read the token

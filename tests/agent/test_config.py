@@ -110,6 +110,7 @@ def test_snmp_module_files_relative_to_the_config(tmp_path: Path) -> None:
     (tmp_path / "auth.yml").write_text(
         "auths:\n  ward:\n    community: s3cret\n    version: 2\nmodules: {}\n",
         encoding="utf-8")
+    (tmp_path / "auth.yml").chmod(0o600)  # it holds a community
     config = load_agent_config(write(tmp_path, f"""\
         agent_id: a
         exporters:

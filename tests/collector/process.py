@@ -83,6 +83,7 @@ def start_collector(directory: Path, inventory: Path, extra: str = "",
     config = directory / f"{name}.yml"
     config.write_text(f"listen: {host}:{port}\ninventory: {inventory}\n{extra}",
                       encoding="utf-8")
+    config.chmod(0o600)  # extra may hold trap communities (exporters/snmp/secret_fields.py)
     url = f"http://{host}:{port}"
 
     def ready() -> bool:

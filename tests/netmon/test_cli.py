@@ -44,6 +44,7 @@ def test_snmp_with_netmon_modules_v2c(ward_router: SnmpAgent, tmp_path: Path) ->
     config = tmp_path / "auth.yml"
     config.write_text(f"auths:\n  router:\n    community: {ward_router.community}\n"
                       "    version: 2\nmodules: {}\n", encoding="utf-8")
+    config.chmod(0o600)  # it holds a community (exporters/snmp/secret_fields.py)
     from netmon.commands import netmon_modules_path
     proc = netmon("snmp", "--config", str(netmon_modules_path()), "--config", str(config),
                   "--module", "system,hr_storage", "--auth", "router", ward_router.target)

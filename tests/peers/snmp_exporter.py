@@ -88,4 +88,5 @@ def config_021(path: Path, modules: Mapping[str, Mapping[str, Any]]) -> Path:
     """Write a 0.21-layout snmp.yml with ``modules`` (name -> module) and return its path."""
     path.write_text(yaml.safe_dump(dict(modules), allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
+    path.chmod(0o600)  # modules carry their auth: netmon refuses it if others can read it
     return path

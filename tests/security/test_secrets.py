@@ -88,6 +88,7 @@ def test_no_secret_in_any_output_of_the_collector_and_agent(tmp_path: Path) -> N
     # --check-config, a good one and bad ones (a typo beside a key, a key too short)
     config = tmp_path / "checked.yml"
     config.write_text(f"listen: 127.0.0.1:{free_tcp_port()}\ninventory: {inventory}\n{extra}")
+    config.chmod(0o600)  # it holds trap secrets inline
     outputs.append(("check-config", _run(collector_cmd("--config", str(config),
                                                        "--check-config"))))
     assert outputs[-1][1].startswith("exit 0"), outputs[-1][1]
@@ -144,6 +145,7 @@ def _agent(tmp_path: Path, url: str, agent: str, dead_udp: int) -> str:
     password.write_text(SSH_PASSWORD + "\n")
     password.chmod(0o600)
     (folder / "auths.yml").write_text(AUTHS)
+    (folder / "auths.yml").chmod(0o600)
     config = folder / "agent.yml"
     config.write_text(f"""agent_id: {agent}
 token_file: agent.token

@@ -66,6 +66,7 @@ def snmp_files(tmp_path: Path) -> tuple[Path, ...]:
     auths.write_text(f"auths:\n  {AUTH}:\n    community: {COMMUNITY}\n    version: 2\n"
                      "  live:\n    community: ward-router-live\n    version: 2\n"
                      "modules: {}\n", encoding="utf-8")
+    auths.chmod(0o600)  # it holds a community (exporters/snmp/secret_fields.py)
     return netmon_modules_path(), auths
 
 

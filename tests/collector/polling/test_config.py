@@ -22,6 +22,7 @@ def test_every_key(tmp_path: Path) -> None:
     (tmp_path / "modules").mkdir()
     (tmp_path / "modules" / "auths.yml").write_text(
         "auths:\n  dc:\n    community: s3cret\n    version: 2\nmodules: {}\n", encoding="utf-8")
+    (tmp_path / "modules" / "auths.yml").chmod(0o600)  # it holds a community
     path = tmp_path / "collector.yml"
     path.write_text(
         "snmp:\n  files: [modules/auths.yml]\n  concurrency: 8\n  jitter: 0.5\n"

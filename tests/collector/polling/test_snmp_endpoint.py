@@ -88,6 +88,7 @@ async def test_several_modules_with_netmon_s_module_file(tmp_path: Path,
     auths = tmp_path / "auths.yml"
     auths.write_text(f"auths:\n  {AUTH}:\n    community: {ward_router.community}\n"
                      "    version: 2\nmodules: {}\n", encoding="utf-8")
+    auths.chmod(0o600)  # it holds a community (exporters/snmp/secret_fields.py)
     config = load_snmp_config([netmon_modules_path()])
     legacy = dataclasses.replace(config, auths={**config.auths, AUTH: Auth(
         AUTH, community=Secret(ward_router.community))})

@@ -143,6 +143,7 @@ def test_mac_address_index_with_fixed_size(peer_030: tuple[SnmpConfig, float]) -
 
 def test_files_merge_and_globs_expand(tmp_path: Path) -> None:
     (tmp_path / "a.yml").write_text("auths:\n  v2: {community: x}\n")
+    (tmp_path / "a.yml").chmod(0o600)  # it holds a community (exporters.snmp.secret_fields)
     (tmp_path / "b.yml").write_text("modules:\n  m: {walk: [1.3.6.1.2.1.1]}\n")
     (tmp_path / "c.yml").write_text("legacy_mod:\n  walk: [1.3.6.1.2.1.2]\n")
     config = load_snmp_config([tmp_path / "*.yml"])
@@ -162,6 +163,7 @@ def test_module_defined_in_two_files_names_both() -> None:
 def test_auth_defined_in_two_files_names_both(tmp_path: Path) -> None:
     for name in ("x.yml", "y.yml"):
         (tmp_path / name).write_text("auths:\n  lab: {community: sesame}\n")
+        (tmp_path / name).chmod(0o600)  # it holds a community
     with pytest.raises(ConfigError, match=r"auth 'lab' is defined twice: in .*x\.yml:2 and in "
                        r".*y\.yml:2") as caught:
         load_snmp_config([tmp_path / "x.yml", tmp_path / "y.yml"])

@@ -53,6 +53,10 @@ async def load_runtime(app: web.Application, first: bool) -> Runtime:
                 previous.config.remote_write, previous.config.dc):
             log.warning("remote_write or dc changed: restart the collector to apply it "
                         "(remote_write keeps its settings until then)")
+        if (previous is not None and config.traps.enabled
+                and not previous.config.traps.enabled):
+            log.warning("traps: added by a reload: restart the collector to start the "
+                        "receiver (a receiver started with the collector follows reloads)")
         if previous is not None and config.sharding != previous.config.sharding:
             log.warning("sharding changed: restart the collector to apply it (the members "
                         "and checks of the start stay until then)")

@@ -6,6 +6,7 @@
     plan.py          which columns of a module are read every poll and which are kept (pure)
     cache.py         the kept columns of a device and when to read them again (pure)
     scrape.py        one module read with the cache: the Scrape given to the SNMP exporter
+    columns.py       a module's walks split per column, for parallel walks (pure)
     schedule.py      phases spread over the interval, drift-free ticks
     target.py        one device: its exporter, its poll summaries and counters
     commit.py        a poll into the store, as a report would go

@@ -6,6 +6,8 @@
       jitter: 1.0                     # polls spread over this fraction of their interval
       scrape_timeout: 30s             # /snmp without X-Prometheus-Scrape-Timeout-Seconds
       timeout_offset: 0.5s            # the SNMP deadline ends this much before Prometheus's
+      parallel_walks: 4               # walks of one device's module in flight at once
+      max_varbinds: 50000             # values a device's module may return in one poll
       lookup_cache:
         enabled: true
         refresh: 30m
@@ -43,7 +45,7 @@ from exporters.snmp.yaml_nodes import (
 __all__ = ["parse_snmp_settings"]
 
 _SNMP: Final = frozenset({"files", "concurrency", "jitter", "lookup_cache", "scrape_timeout",
-                          "timeout_offset"})
+                          "timeout_offset", "parallel_walks", "max_varbinds"})
 _CACHE: Final = frozenset({"enabled", "refresh", "columns", "uptime_oid", "watch_oids"})
 _OID: Final = re.compile(r"^\d+(\.\d+)+$")
 _NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -118,7 +120,11 @@ def parse_snmp_settings(node: Node, where: Where, base: Path | None) -> SnmpSett
         lookup_cache=_cache(f["lookup_cache"], at) if "lookup_cache" in f else d.lookup_cache,
         scrape_timeout=(duration(f["scrape_timeout"], at, "scrape_timeout")
                         if "scrape_timeout" in f else d.scrape_timeout),
-        timeout_offset=offset)
+        timeout_offset=offset,
+        parallel_walks=(integer(f["parallel_walks"], at, "parallel_walks", 1, 64)
+                        if "parallel_walks" in f else d.parallel_walks),
+        max_varbinds=(integer(f["max_varbinds"], at, "max_varbinds", 1, 10_000_000)
+                      if "max_varbinds" in f else d.max_varbinds))
     try:
         load_snmp_config(list(settings.module_files()))
     except ConfigError as exc:

@@ -16,7 +16,7 @@ from collector.polling.config import SnmpSettings
 from collector.polling.scrape import CachedScrape
 from exporters.errors import ConfigError
 from exporters.harness import ExporterRun
-from exporters.snmp.client import SnmpStack
+from exporters.snmp.client import Limits, SnmpStack
 from exporters.snmp.config import SnmpConfig
 from exporters.snmp.exporter import SnmpExporter, SnmpTargetConfig
 
@@ -104,7 +104,9 @@ class PolledTarget:
         """Built from these? (Otherwise it is rebuilt, its cache and counters dropped.)"""
         return (self.device == device and self.modules is modules
                 and self.settings.lookup_cache == settings.lookup_cache
-                and self.settings.jitter == settings.jitter)
+                and self.settings.jitter == settings.jitter
+                and self.settings.parallel_walks == settings.parallel_walks
+                and self.settings.max_varbinds == settings.max_varbinds)
 
 
 def build_target(device: Device, modules: SnmpConfig, settings: SnmpSettings,
@@ -120,8 +122,10 @@ def build_target(device: Device, modules: SnmpConfig, settings: SnmpSettings,
     timeout = device.poll_timeout
     config = SnmpTargetConfig(device.address, device.modules, device.auth,
                               name=f"snmp:{device.name}",
-                              timeout=max(timeout - _DEADLINE_OFFSET, timeout / 2))
-    scrape = CachedScrape(device.name, settings.lookup_cache)
+                              timeout=max(timeout - _DEADLINE_OFFSET, timeout / 2),
+                              limits=Limits(max_varbinds=settings.max_varbinds))
+    scrape = CachedScrape(device.name, settings.lookup_cache,
+                          parallel=settings.parallel_walks)
     try:
         exporter = SnmpExporter(config, view, stack, scrape)
     except ConfigError as exc:

@@ -33,8 +33,10 @@ class TrapHandler:
 
     def __call__(self, notification: Notification, address: str) -> None:
         runtime = self.live.runtime
-        identities = runtime.inventory.identities if runtime is not None else {}
-        origin = self.sources.resolve(address, notification.agent_address, identities)
+        inventory = runtime.inventory if runtime is not None else None
+        identities = inventory.identities if inventory is not None else {}
+        origin = self.sources.resolve(address, notification.agent_address, identities,
+                                      self.sources.devices_of(inventory))
         trap = self.metrics.trap_label(notification.trap_oid)
         self.metrics.count(trap, origin)
         link = link_event(notification)

@@ -3,6 +3,15 @@
 
 The metrics exist from construction, so they can be registered with the app's registry
 when the app is built; everything that needs the event loop starts in :meth:`start`.
+
+**Reloads** (SIGHUP, ``POST /-/reload``): :meth:`apply` takes the reloaded ``traps:``. When
+it differs, the receiver is stopped and started again with it (the socket is rebound, the
+v3 users and engine ID, sources, bounds and Alertmanager taken anew; the counters go on).
+Notifications that arrive in those few milliseconds are lost (UDP; an inform is retried by
+its sender). If the new section cannot start (its port is taken), the old one is started
+again and the error logged. ``traps:`` removed or ``enabled: false`` stops the receiver;
+a receiver that was not configured at start is not started by a reload (its metrics were
+not registered with the app, and no task follows reloads for it): that needs a restart.
 """
 
 from __future__ import annotations
@@ -72,6 +81,40 @@ class Traps:
                  "engine_id=%s sources=%d alertmanager=%s", host, port,
                  len(config.communities), len(config.users), self.metrics.engine_id,
                  len(config.sources), config.alertmanager.url or "-")
+
+    async def apply(self, config: TrapsConfig, live: Live) -> bool:
+        """Take a reloaded ``traps:`` (see the module's docstring); True when it changed."""
+        if config == self.config:
+            return False
+        old = self.config
+        await self.stop()
+        # a closed datagram transport releases its socket on the loop's next iterations
+        for _ in range(3):
+            await asyncio.sleep(0)
+        self.config = config
+        if not config.enabled:
+            log.warning("trap receiver stopped: traps is disabled or removed by a reload")
+            return True
+        self._configure(config)
+        try:
+            await self.start(live)
+        except ConfigError as exc:
+            log.error("traps not reloaded, the running section is kept: %s", exc)
+            self.config = old
+            self._configure(old)
+            if old.enabled:
+                try:
+                    await self.start(live)
+                except ConfigError as again:  # its port was taken meanwhile
+                    log.error("trap receiver stopped: %s", again)
+            return False
+        log.info("trap receiver reloaded")
+        return True
+
+    def _configure(self, config: TrapsConfig) -> None:
+        self.engine_id = config.engine_id or default_engine_id()
+        self.metrics.engine_id = format_engine_id(self.engine_id)
+        self.metrics.max_trap_oids = config.max_trap_oids
 
     async def stop(self) -> None:
         """Stop receiving, then let the alert sender go (unsent alerts are counted)."""

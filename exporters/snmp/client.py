@@ -233,6 +233,12 @@ class CommunitySession:
         response = await self.transport.request(
             self.address, self.family, build, self.params.timeout, self.params.retries,
             self.stats, any_source=self.params.use_unconnected_udp_socket)
+        if response.community != self._community:
+            # A spoofed or confused answer that guessed a request-id: refused (gosnmp takes
+            # it; net-snmp's agents never send one, so a real device is not refused by this).
+            raise SnmpProtocolError(
+                f"{self.address[0]}:{self.address[1]} answered under another community "
+                "than the request's (a misconfigured relay or a spoofed answer)")
         self.varbinds_read += len(response.varbinds)
         if self.varbinds_read > self.limits.max_varbinds:
             raise SnmpLimitExceeded(

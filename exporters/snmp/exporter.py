@@ -40,6 +40,11 @@ from exporters.snmp.scrape import ScrapeResult, scrape_module
 log = logging.getLogger(__name__)
 
 DEFAULT_AUTH = "public_v2"
+#: A module's values are mapped in a worker thread past this many (a 10,000-port switch's
+#: if_mib is 120,000 values, 1-2 s of mapping): the event loop that polls other devices and
+#: takes agents' pushes keeps running (Python switches threads every 5 ms). Fewer are mapped
+#: in place: a thread hop costs more than mapping a router's thousand values.
+OFFLOAD_VALUES = 20_000
 
 #: How a module is read from a session: :func:`~exporters.snmp.scrape.scrape_module`, or the
 #: caller's own (the collector's poller keeps rarely-changing lookup columns between polls).
@@ -145,8 +150,10 @@ class SnmpExporter:
                                            self.config.limits)
         result = await self._scrape(session, module)
         report = MappingReport()
-        families = map_pdus(compiled, pdus_by_oid(result.varbinds), report,
-                            self.config.wrap_counters)
+        if len(result.varbinds) > OFFLOAD_VALUES:
+            families = await asyncio.to_thread(self._map, compiled, result, report)
+        else:
+            families = self._map(compiled, result, report)
         if report.unparsable:
             log.info("snmp values not mapped target=%s module=%s count=%d first=%s",
                      self.target, module.name, report.unparsable, report.errors[0])
@@ -154,6 +161,11 @@ class SnmpExporter:
                          result.packets_retried, result.pdus_returned, report.unparsable,
                          time.perf_counter() - start)
         return families
+
+    def _map(self, compiled: CompiledModule, result: ScrapeResult,
+             report: MappingReport) -> list[Metric]:
+        return map_pdus(compiled, pdus_by_oid(result.varbinds), report,
+                        self.config.wrap_counters)
 
 
 def _loop_deadline(monotonic_deadline: float) -> float:

@@ -1,20 +1,25 @@
 """What one module asks of one target: snmp_exporter's ``ScrapeTarget``.
 
 Dynamic ``filters`` first (walk the filter column, keep the matching indexes, then GET only
-those rows of the target columns), then the ``get`` OIDs, then every ``walk`` subtree.
+those rows of the target columns), then the ``get`` OIDs, then every ``walk`` subtree: one
+after the other as snmp_exporter does, or (``parallel`` > 1, the collector's poller) up to
+``parallel`` walks in flight at once, their values kept in the module's walk order, so the
+result is the same; the first walk that fails cancels the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exporters.errors import SnmpError
 from exporters.snmp.client import SnmpSession
 from exporters.snmp.config import Module
 from exporters.snmp.value_text import value_as_text
-from exporters.snmp.values import VarBind, parse_oid
+from exporters.snmp.values import Oid, VarBind, parse_oid
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +39,30 @@ class ScrapeResult:
         return len(self.varbinds) if self.pdus is None else self.pdus
 
 
-async def scrape_module(session: SnmpSession, module: Module) -> ScrapeResult:
+async def walk_roots(session: SnmpSession, roots: Sequence[Oid], parallel: int = 1
+                     ) -> list[VarBind]:
+    """Walk every root, at most ``parallel`` at once; the values in the order of ``roots``."""
+    if parallel <= 1 or len(roots) <= 1:
+        out: list[VarBind] = []
+        for root in roots:
+            out.extend(await session.walk(root))
+        return out
+    bound = asyncio.Semaphore(parallel)
+
+    async def one(root: Oid) -> list[VarBind]:
+        async with bound:
+            return await session.walk(root)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(root)) for root in roots]
+    except BaseExceptionGroup as failed:   # the first failure, as a sequential walk raises
+        raise failed.exceptions[0] from None
+    return [vb for task in tasks for vb in task.result()]
+
+
+async def scrape_module(session: SnmpSession, module: Module, parallel: int = 1
+                        ) -> ScrapeResult:
     start = time.perf_counter()
     sent_before = session.stats.sent
     retried_before = session.stats.retried
@@ -56,11 +84,10 @@ async def scrape_module(session: SnmpSession, module: Module) -> ScrapeResult:
     varbinds: list[VarBind] = []
     if gets:
         varbinds.extend(await session.get([parse_oid(g) for g in gets]))
-    for subtree in walks:
-        varbinds.extend(await session.walk(parse_oid(subtree)))
-        log.debug("walked module=%s subtree=%s total=%d", module.name, subtree, len(varbinds))
+    varbinds.extend(await walk_roots(session, [parse_oid(w) for w in walks], parallel))
+    log.debug("walked module=%s subtrees=%d total=%d", module.name, len(walks), len(varbinds))
     return ScrapeResult(varbinds, session.stats.sent - sent_before,
                         session.stats.retried - retried_before, time.perf_counter() - start)
 
 
-__all__ = ["ScrapeResult", "scrape_module"]
+__all__ = ["ScrapeResult", "scrape_module", "walk_roots"]

@@ -38,6 +38,9 @@ class _Pending:
     address: Address
     future: asyncio.Future[ber.Response]
     any_source: bool = False  # the module's use_unconnected_udp_socket
+    #: answers from ``address`` meanwhile that no request waits for (a wrong request-id):
+    #: said in the timeout's message, so that it is not taken for silence
+    strays: int = 0
 
 
 class _Protocol(asyncio.DatagramProtocol):
@@ -104,6 +107,9 @@ class SnmpTransport:
         if (pending is None or pending.future.done()
                 or (pending.address != addr and not pending.any_source)):
             self.stray_datagrams += 1
+            for waiting in self._pending.values():
+                if waiting.address == addr:
+                    waiting.strays += 1
             return
         try:
             response = ber.decode_response(data, header)
@@ -136,9 +142,14 @@ class SnmpTransport:
             if future.done():
                 return
             if attempts_left == 0:
+                strays = self._pending[rid].strays
                 future.set_exception(SnmpTimeout(
                     f"no answer from {address[0]}:{address[1]} after {retries + 1} "
-                    f"attempt(s) of {timeout:g}s"))
+                    f"attempt(s) of {timeout:g}s" + (
+                        f" ({strays} answer(s) came from it meanwhile with a request-id no "
+                        "request was waiting for: late answers to earlier requests, or a "
+                        "device or relay that rewrites request-ids)"
+                        if strays else "")))
                 return
             if attempts_left <= retries:
                 stats.retried += 1

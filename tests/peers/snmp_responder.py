@@ -15,6 +15,13 @@ Requests are decoded with netmon's own codec (:mod:`exporters.snmp.ber`); the an
 RFC 3416: GETBULK with non-repeaters and max-repetitions (rows interleaved by column),
 endOfMibView past the end (v2c), noSuchName error-status for SNMPv1, noSuchObject for a GET
 of an unknown OID. An answer is cut to at most ``max_varbinds`` values (and 60 kB).
+
+A device can misbehave on purpose (``fault``, for the fleet tests): ``garbage`` answers
+bytes that are not SNMP at all, ``malformed`` a Response whose header (and request-id) is
+right but whose variable-bindings are cut short, ``wrong_request_id`` a well-formed answer
+to a request-id nobody sent, ``wrong_community`` a well-formed answer under another
+community than the request's. :func:`if_table_snmprec` writes a device with a large
+ifTable/ifXTable (``--if-rows``).
 """
 
 from __future__ import annotations
@@ -145,6 +152,8 @@ class Device(asyncio.DatagramProtocol):
     community: bytes = b"public"
     delay: float = 0.0
     max_varbinds: int = 1000
+    #: "" (answers well), or one of FAULTS
+    fault: str = ""
     requests: int = 0
     port: int = 0
     transport: asyncio.DatagramTransport | None = None
@@ -161,6 +170,8 @@ class Device(asyncio.DatagramProtocol):
         if answer is None or self.transport is None:
             return
         self.requests += 1
+        if self.fault:
+            answer = _spoil(answer, self.fault)
         if self.delay:
             asyncio.get_running_loop().call_later(self.delay, self._send, answer, addr)
         else:
@@ -252,6 +263,65 @@ class Device(asyncio.DatagramProtocol):
                     + _tlv(ber.RESPONSE, pdu))
 
 
+#: The ways a device can misbehave (``Device.fault``).
+FAULTS: Final = ("garbage", "malformed", "wrong_request_id", "wrong_community")
+
+
+def _spoil(answer: bytes, fault: str) -> bytes:
+    """A good answer made bad in the way ``fault`` says."""
+    if fault == "garbage":
+        return b"HTTP/1.1 400 Bad Request\r\n\r\n"
+    header = ber.decode_header(answer)
+    if fault == "malformed":   # the same header, the variable-bindings cut after 3 bytes
+        pdu = (_tlv(2, ber.encode_integer(header.request_id)) + b"\x02\x01\x00\x02\x01\x00"
+               + b"\x30\x10\x30\x0e\x06")
+        return _tlv(0x30, _tlv(2, bytes((header.version,))) + _tlv(4, header.community)
+                    + _tlv(ber.RESPONSE, pdu))
+    body = answer[header.body_start:header.pdu_end]
+    request_id, community = header.request_id, header.community
+    if fault == "wrong_request_id":
+        request_id = (request_id + 1) % 2**31
+    elif fault == "wrong_community":
+        community = b"not-" + community
+    else:
+        raise ValueError(f"unknown fault {fault!r}; one of {', '.join(FAULTS)}")
+    pdu = _tlv(2, ber.encode_integer(request_id)) + body
+    return _tlv(0x30, _tlv(2, bytes((header.version,))) + _tlv(4, community)
+                + _tlv(ber.RESPONSE, pdu))
+
+
+#: IF-MIB columns of :func:`if_table_snmprec`: (table entry, column, snmprec tag).
+_IF_COLUMNS: Final = (
+    ("1.3.6.1.2.1.2.2.1", 1, 2), ("1.3.6.1.2.1.2.2.1", 2, 4), ("1.3.6.1.2.1.2.2.1", 3, 2),
+    ("1.3.6.1.2.1.2.2.1", 5, 66), ("1.3.6.1.2.1.2.2.1", 7, 2), ("1.3.6.1.2.1.2.2.1", 8, 2),
+    ("1.3.6.1.2.1.2.2.1", 14, 65), ("1.3.6.1.2.1.31.1.1.1", 1, 4),
+    ("1.3.6.1.2.1.31.1.1.1", 6, 70), ("1.3.6.1.2.1.31.1.1.1", 10, 70),
+    ("1.3.6.1.2.1.31.1.1.1", 15, 66), ("1.3.6.1.2.1.31.1.1.1", 18, 4))
+
+
+def if_table_snmprec(rows: int) -> str:
+    """A switch with ``rows`` interfaces: sysUpTime, ifNumber, and 12 columns of ifTable and
+    ifXTable (ifIndex, ifDescr, ifType, ifSpeed, ifAdminStatus, ifOperStatus, ifInErrors;
+    ifName, ifHCInOctets, ifHCOutOctets, ifHighSpeed, ifAlias): ``12 * rows + 2`` values,
+    sorted as snmprec wants."""
+    def value(column: int, tag: int, i: int) -> str:
+        if tag == 4:
+            return {2: f"GigabitEthernet0/{i}", 1: f"Gi0/{i}"}.get(column, f"port {i}")
+        if column == 3:
+            return "6"
+        if column in (7, 8):
+            return "1" if i % 7 else "2"
+        if column in (5, 15):
+            return "1000000000" if column == 5 else "1000"
+        return str(i if column == 1 else i * 1000 + column)
+
+    lines = ["1.3.6.1.2.1.1.3.0|67|123456", f"1.3.6.1.2.1.2.1.0|2|{rows}"]
+    for entry, column, tag in _IF_COLUMNS:
+        lines.extend(f"{entry}.{column}.{i}|{tag}|{value(column, tag, i)}"
+                     for i in range(1, rows + 1))
+    return "\n".join(lines) + "\n"
+
+
 async def serve(devices: Iterable[Device], host: str = HOST) -> list[asyncio.DatagramTransport]:
     """Bind each device to a port of its own (its ``port``, or one from the kernel)."""
     loop = asyncio.get_running_loop()
@@ -266,7 +336,8 @@ async def serve(devices: Iterable[Device], host: str = HOST) -> list[asyncio.Dat
 async def _main(args: argparse.Namespace, text: str) -> None:
     records = Records.from_snmprec(text)
     devices = [Device(records, args.community.encode(), args.delay,
-                      max_varbinds=args.max_varbinds) for _ in range(args.devices)]
+                      max_varbinds=args.max_varbinds, fault=args.fault)
+               for _ in range(args.devices)]
     transports = await serve(devices, args.host)
     print(json.dumps({"ports": [d.port for d in devices]}), flush=True)
     stop = asyncio.Event()
@@ -282,14 +353,21 @@ async def _main(args: argparse.Namespace, text: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="a static .snmprec file")
+    parser.add_argument("--data", help="a static .snmprec file")
+    parser.add_argument("--if-rows", type=int, default=0,
+                        help="instead of --data: a switch with this many interfaces")
+    parser.add_argument("--fault", default="", choices=("", *FAULTS))
     parser.add_argument("--community", default="public")
     parser.add_argument("--devices", type=int, default=1)
     parser.add_argument("--host", default=HOST)
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--max-varbinds", type=int, default=1000)
     args = parser.parse_args()
-    asyncio.run(_main(args, Path(args.data).read_text(encoding="utf-8")))
+    if bool(args.data) == bool(args.if_rows):
+        parser.error("give --data or --if-rows")
+    text = (if_table_snmprec(args.if_rows) if args.if_rows
+            else Path(args.data).read_text(encoding="utf-8"))
+    asyncio.run(_main(args, text))
     return 0
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from collector.polling.plan import _needed, _outermost, _under
+from collector.polling.plan import is_under, needed_oids, outermost
 from exporters.snmp.config import Module
 from exporters.snmp.values import Oid, format_oid, parse_oid
 
@@ -22,12 +22,12 @@ __all__ = ["split_columns"]
 
 def split_columns(module: Module) -> Module:
     """``module`` with each walk replaced by the outermost mapped OIDs under it."""
-    needed = _needed(module)
+    needed = needed_oids(module)
     roots: list[Oid] = []
     for walk in (parse_oid(w) for w in module.walk):
-        if any(_under(walk, o) for o in needed):   # the walk is one column (or inside one)
+        if any(is_under(walk, o) for o in needed):   # the walk is one column (or inside one)
             roots.append(walk)
             continue
-        parts = [o for o in needed if _under(o, walk)]
+        parts = [o for o in needed if is_under(o, walk)]
         roots.extend(parts or [walk])
-    return dataclasses.replace(module, walk=tuple(format_oid(o) for o in _outermost(roots)))
+    return dataclasses.replace(module, walk=tuple(format_oid(o) for o in outermost(roots)))

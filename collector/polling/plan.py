@@ -23,7 +23,7 @@ from exporters.snmp.config import MetricSpec, Module
 from exporters.snmp.value_text import COMBINED_TYPES
 from exporters.snmp.values import Oid, format_oid, parse_oid
 
-__all__ = ["ModulePlan", "RowCheck", "plan_module"]
+__all__ = ["ModulePlan", "RowCheck", "is_under", "needed_oids", "outermost", "plan_module"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,36 +51,38 @@ class ModulePlan:
         return bool(self.cached)
 
 
-def _under(oid: Oid, root: Oid) -> bool:
+def is_under(oid: Oid, root: Oid) -> bool:
+    """Whether ``oid`` is ``root`` or lies in its subtree."""
     return oid[:len(root)] == root
 
 
-def _prev(oid: Oid) -> Oid:
+def type_column(oid: Oid) -> Oid:
+    """The column before ``oid``'s: where a combined type (InetAddress...) keeps its type."""
     return (*oid[:-1], oid[-1] - 1)
 
 
-def _needed(module: Module) -> set[Oid]:
+def needed_oids(module: Module) -> set[Oid]:
     """Every OID the mapping may read: metrics, lookups, the type column of combined types."""
     out: set[Oid] = set()
     for spec in module.metrics:
         oid = parse_oid(spec.oid)
         out.add(oid)
         if spec.type in COMBINED_TYPES:
-            out.add(_prev(oid))
+            out.add(type_column(oid))
         for lookup in spec.lookups:
             if lookup.oid:
                 lk = parse_oid(lookup.oid)
                 out.add(lk)
                 if lookup.type in COMBINED_TYPES:
-                    out.add(_prev(lk))
+                    out.add(type_column(lk))
     return out
 
 
-def _outermost(oids: Iterable[Oid]) -> list[Oid]:
+def outermost(oids: Iterable[Oid]) -> list[Oid]:
     """Sorted, without any OID that lies under another of them."""
     out: list[Oid] = []
     for oid in sorted(set(oids)):
-        if not out or not _under(oid, out[-1]):
+        if not out or not is_under(oid, out[-1]):
             out.append(oid)
     return out
 
@@ -98,28 +100,28 @@ def plan_module(module: Module, names: Collection[str]) -> ModulePlan:
     """The plan for ``module`` keeping the columns called ``names`` (none: no caching)."""
     walks = [parse_oid(w) for w in module.walk]
     cached = {c for c in _candidates(module, names)
-              if any(_under(c, w) or _under(w, c) for w in walks)}
-    needed = _needed(module)
+              if any(is_under(c, w) or is_under(w, c) for w in walks)}
+    needed = needed_oids(module)
     live: list[Oid] = []
     roots: list[Oid] = []
     for walk in walks:
-        if any(_under(walk, c) for c in cached):
+        if any(is_under(walk, c) for c in cached):
             roots.append(walk)           # the walk is all kept: a refresh reads it
             continue
-        inside = [c for c in cached if _under(c, walk)]
-        parts = [o for o in needed if _under(o, walk)]
-        if not inside or any(_under(c, o) and c != o for c in inside for o in parts):
+        inside = [c for c in cached if is_under(c, walk)]
+        parts = [o for o in needed if is_under(o, walk)]
+        if not inside or any(is_under(c, o) and c != o for c in inside for o in parts):
             # Nothing kept here, or the module maps something that holds a kept column
             # (then that column is read live, never kept).
             cached.difference_update(inside)
             live.append(walk)
             continue
-        live.extend(o for o in parts if not any(_under(o, c) for c in inside))
+        live.extend(o for o in parts if not any(is_under(o, c) for c in inside))
         roots.extend(inside)
-    roots = _outermost(r for r in roots if any(_under(r, c) for c in cached))
+    roots = outermost(r for r in roots if any(is_under(r, c) for c in cached))
     if not roots:
         return ModulePlan(module, module, (), ())
-    live = _outermost(live)
+    live = outermost(live)
     live_module = dataclasses.replace(module, walk=tuple(format_oid(o) for o in live))
     return ModulePlan(module, live_module, tuple(roots),
                       tuple(_checks(module, set(roots), live)))
@@ -128,7 +130,7 @@ def plan_module(module: Module, names: Collection[str]) -> ModulePlan:
 def _checks(module: Module, roots: set[Oid], live: list[Oid]) -> Iterable[RowCheck]:
     def walked_live(spec: MetricSpec) -> bool:
         oid = parse_oid(spec.oid)
-        return oid not in roots and any(_under(oid, w) for w in live)
+        return oid not in roots and any(is_under(oid, w) for w in live)
 
     for root in sorted(roots):
         metric = next((s for s in module.metrics if parse_oid(s.oid) == root and s.indexes),

@@ -62,7 +62,8 @@ class Forwarder:
         self._rejected = 0               # rejected requests since the last good one
         self._full = False               # the spool dropped data in the current episode
         self._stopping = False
-        self._sending = False            # a request is with the store now
+        self._sending = False            # a request is with the store, or its answer is
+        #                                  being recorded in the spool (stop() waits for it)
 
     # --- the push side -----------------------------------------------------------------------
 
@@ -155,24 +156,31 @@ class Forwarder:
                 await asyncio.sleep(self._backoff(attempts, exc.retry_after))
                 continue
             except Rejected as exc:
-                self._sending = False
                 self.samples.labels("rejected").inc(entry.samples)
                 if self._rejected == 0:
                     log.warning("remote_write: the store rejected %d samples (not retried) "
                                 "url=%s error=%s", entry.samples, config.url, exc)
                 self._rejected += 1
                 self._recovered()
-                await self.spool.remove(entry)
+                await self._answered(entry)
                 return
-            self._sending = False
             self.samples.labels("sent").inc(entry.samples)
             if self._rejected:
                 log.info("remote_write: %d requests were rejected before this one was "
                          "accepted url=%s", self._rejected, config.url)
                 self._rejected = 0
             self._recovered()
-            await self.spool.remove(entry)
+            await self._answered(entry)
             return
+
+    async def _answered(self, entry: Entry) -> None:
+        """The store answered ``entry`` for good: out of the spool, and only then may stop()
+        go on (a stop between the answer and this delete sent it again at the next start:
+        a sample stored twice, found by tests/system/test_nothing_lost.py)."""
+        try:
+            await self.spool.remove(entry)
+        finally:
+            self._sending = False
 
     def _recovered(self) -> None:
         if self._failing:

@@ -8,36 +8,53 @@ ACTION is one of:
 
 init           create ``<inventory>/group_vars/all/vault.yml``: a token for every agent host
                of the inventory, the SNMPv3 keys of every auth profile the wards use
-               (``netmon_snmp_auth``), a CA and a TLS key and certificate per collector.
+               (``netmon_snmp_auth``), a netmon CA and the keys and certificates it signs
+               (one per collector, agent and Prometheus host: see "TLS" below), and a
+               basic-auth password (and its bcrypt hash) for Prometheus and one for the
+               playbooks' health checks.
                Refuses to overwrite an existing vault (rotate instead).
-sync           add what is missing (a token for each new agent host, keys for a new auth
-               profile, a certificate for a new collector), keep everything else.
+sync           add what is missing (a token and a certificate for each new agent host, keys
+               for a new auth profile, a certificate for a new collector or Prometheus host,
+               a new one for a collector whose address changed), keep everything else.
 rotate-tokens  new tokens for ``--agents`` (default: every agent); the old ones move to
                ``netmon_vault_agent_tokens_retiring``, which collectors still accept.
 retire         forget the retiring tokens (once every agent runs with its new one).
 rotate-snmp    new SNMPv3 passphrases for every profile (change them on the routers too).
-rotate-tls     new collector keys and certificates from the same CA (``--agents`` unused).
+rotate-tls     new keys and certificates from the same CA: for ``--agents`` only, or (without
+               it) for every collector, agent and Prometheus host.
 
 Token rotation without a gap: ``rotate-tokens``, then ``collectors.yml`` (both tokens
 accepted), then ``agents.yml`` (agents switch), then ``retire`` and ``collectors.yml``
 again. The vault password comes from ``--vault-password-file`` or
 ``ANSIBLE_VAULT_PASSWORD_FILE``; the file is only ever handled by ``ansible-vault``.
 Exit status: 0, or 2 with a message on stderr.
+
+TLS (``netmon_vault_tls``): ``ca`` {cert, key}; ``collectors``, ``agents`` (by agent id) and
+``scrapers`` (the ``prometheus`` group's hosts), each {cert, key}. The certificates are made
+here with the ``cryptography`` package (a dependency of ansible-core, so on every controller),
+not with a separate PKI: the CA's key stays in the vault, the hosts get only their own key.
+``netmon_vault_basic_auth``: user -> {password, bcrypt}; the collectors get the hash,
+Prometheus the password (``bcrypt`` package on the controller).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
+import ipaddress
 import json
 import os
 import secrets
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 VAULT_FILE = Path("group_vars") / "all" / "vault.yml"
 HEADER = ("# netmon secrets: Ansible Vault, managed by ansible/bin/netmon_vault.py (see\n"
@@ -75,7 +92,8 @@ def hosts_of(inventory: Path, password_file: str) -> dict[str, Any]:
     """``ansible-inventory --list`` of the inventory: groups and raw host variables."""
     text = _run(["ansible-inventory", "-i", str(inventory), "--list",
                  "--vault-password-file", password_file])
-    return json.loads(text)
+    listing: dict[str, Any] = json.loads(text)
+    return listing
 
 
 def _members(listing: dict[str, Any], group: str) -> list[str]:
@@ -115,30 +133,142 @@ def new_snmp_profile() -> dict[str, Any]:
             "priv_password": secrets.token_urlsafe(24), "version": 3}
 
 
-def _openssl(*args: str) -> None:
-    _run(["openssl", *args])
+# --- TLS: a netmon CA and the certificates it signs (the ``cryptography`` package) ---------
+#
+# One CA (P-256, 10 years) signs every certificate netmon uses (825 days each):
+#
+# * a collector: serverAuth and clientAuth (its own health checks and sharding peers present
+#   it), SAN DNS <host> and IP <address>: the agents and Prometheus connect by address;
+# * an agent: clientAuth, SAN URI ``netmon://agent/<agent-id>``, the identity the collector
+#   checks against the agent's token under mutual TLS (netmon/web/identity.py);
+# * a scraper (each host of the ``prometheus`` group): clientAuth, SAN URI
+#   ``netmon://scraper/<host>``, which names no agent, so it can never push as one.
+#
+# The extensions are those Go's crypto/x509 (Prometheus) and OpenSSL 3's strict mode require:
+# basicConstraints critical, keyUsage, extendedKeyUsage, subject and authority key ids.
+
+#: Basic-auth users: Prometheus's scrapes, and the playbooks' health checks (a credential of
+#: their own, so that what reaches a ward host during a rollout is not Prometheus's).
+BASIC_AUTH_USERS = ("prometheus", "rollout")
+AGENT_URI = "netmon://agent/"
+SCRAPER_URI = "netmon://scraper/"
+CA_DAYS = 3650
+LEAF_DAYS = 825
 
 
-def new_ca(tmp: Path) -> dict[str, str]:
-    _openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", str(tmp / "ca.key"), "-out", str(tmp / "ca.crt"), "-days", "3650",
-             "-subj", "/O=netmon/CN=netmon collectors CA")
-    return {"cert": (tmp / "ca.crt").read_text(), "key": (tmp / "ca.key").read_text()}
+def _pem_key(key: ec.EllipticCurvePrivateKey) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
 
 
-def new_server_cert(tmp: Path, ca: dict[str, str], name: str, address: str) -> dict[str, str]:
-    (tmp / "ca.crt").write_text(ca["cert"])
-    (tmp / "ca.key").write_text(ca["key"])
-    (tmp / "ca.key").chmod(0o600)
-    _openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-             "-keyout", str(tmp / "server.key"), "-out", str(tmp / "server.csr"),
-             "-subj", f"/O=netmon/CN={name}")
-    san = f"subjectAltName=DNS:{name}" + (f",IP:{address}" if address else "")
-    (tmp / "ext.cnf").write_text(san + "\n")
-    _openssl("x509", "-req", "-in", str(tmp / "server.csr"), "-CA", str(tmp / "ca.crt"),
-             "-CAkey", str(tmp / "ca.key"), "-CAcreateserial", "-days", "825",
-             "-extfile", str(tmp / "ext.cnf"), "-out", str(tmp / "server.crt"))
-    return {"cert": (tmp / "server.crt").read_text(), "key": (tmp / "server.key").read_text()}
+def _pem_cert(cert: x509.Certificate) -> str:
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "netmon"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(digital_signature=True, content_commitment=False,
+                         key_encipherment=False, data_encipherment=False, key_agreement=False,
+                         key_cert_sign=ca, crl_sign=ca, encipher_only=False,
+                         decipher_only=False)
+
+
+def new_ca() -> dict[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    subject = _name("netmon CA")
+    cert = (x509.CertificateBuilder()
+            .subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=CA_DAYS))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(_key_usage(ca=True), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    return {"cert": _pem_cert(cert), "key": _pem_key(key)}
+
+
+def issue(ca: dict[str, str], common_name: str, *, dns: tuple[str, ...] = (),
+          ips: tuple[str, ...] = (), uris: tuple[str, ...] = (),
+          server: bool = False) -> dict[str, str]:
+    """A key and a certificate signed by ``ca``: clientAuth always, serverAuth if ``server``."""
+    ca_cert = x509.load_pem_x509_certificate(ca["cert"].encode())
+    ca_key = serialization.load_pem_private_key(ca["key"].encode(), password=None)
+    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
+        raise VaultError("netmon_vault_tls.ca.key is not an EC key: rotate the CA")
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    names: list[Any] = [x509.DNSName(d) for d in dns]
+    names += [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
+    names += [x509.UniformResourceIdentifier(u) for u in uris]
+    usages = [ExtendedKeyUsageOID.CLIENT_AUTH] + ([ExtendedKeyUsageOID.SERVER_AUTH]
+                                                  if server else [])
+    cert = (x509.CertificateBuilder()
+            .subject_name(_name(common_name)).issuer_name(ca_cert.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=LEAF_DAYS))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(_key_usage(ca=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return {"cert": _pem_cert(cert), "key": _pem_key(key)}
+
+
+def new_server_cert(ca: dict[str, str], name: str, address: str) -> dict[str, str]:
+    ips: tuple[str, ...] = ()
+    dns: tuple[str, ...] = (name,)
+    if address:
+        try:
+            ipaddress.ip_address(address)
+            ips = (address,)
+        except ValueError:
+            dns = (name, address)
+    return issue(ca, name, dns=dns, ips=ips, server=True)
+
+
+def _names_address(pair: dict[str, str], address: str) -> bool:
+    """Whether a collector's certificate still names its (possibly changed) address."""
+    if not address:
+        return True
+    cert = x509.load_pem_x509_certificate(pair["cert"].encode())
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return False
+    known = [str(i) for i in san.get_values_for_type(x509.IPAddress)]
+    return address in known + san.get_values_for_type(x509.DNSName)
+
+
+def new_agent_cert(ca: dict[str, str], agent: str) -> dict[str, str]:
+    return issue(ca, agent, uris=(AGENT_URI + agent,))
+
+
+def new_scraper_cert(ca: dict[str, str], host: str) -> dict[str, str]:
+    return issue(ca, host, uris=(SCRAPER_URI + host,))
+
+
+def new_basic_auth_user() -> dict[str, str]:
+    """A password and its bcrypt hash (the collector's web-config gets only the hash)."""
+    try:
+        import bcrypt
+    except ImportError:
+        raise VaultError("basic auth needs the 'bcrypt' package on the controller: pip "
+                         "install bcrypt") from None
+    password = secrets.token_urlsafe(24)
+    return {"password": password,
+            "bcrypt": bcrypt.hashpw(password.encode(), bcrypt.gensalt(10)).decode()}
 
 
 class Secrets:
@@ -156,6 +286,7 @@ class Secrets:
                                - {None})
         self.collectors = {h: str(hostvars.get(h, {}).get("ansible_host", ""))
                            for h in _members(listing, "collectors")}
+        self.scrapers = _members(listing, "prometheus")
 
     def sync(self) -> list[str]:
         done = []
@@ -167,15 +298,30 @@ class Secrets:
             if profile not in self.snmp:
                 self.snmp[profile] = new_snmp_profile()
                 done.append(f"snmp {profile}")
-        with tempfile.TemporaryDirectory(prefix="netmon-vault-") as tmp:
-            if "ca" not in self.tls:
-                self.tls["ca"] = new_ca(Path(tmp))
-                done.append("tls ca")
-            certs = self.tls.setdefault("collectors", {})
-            for name, address in self.collectors.items():
-                if name not in certs:
-                    certs[name] = new_server_cert(Path(tmp), self.tls["ca"], name, address)
-                    done.append(f"tls {name}")
+        if "ca" not in self.tls:
+            self.tls["ca"] = new_ca()
+            done.append("tls ca")
+        ca = self.tls["ca"]
+        collectors = self.tls.setdefault("collectors", {})
+        for name, address in self.collectors.items():
+            if name not in collectors or not _names_address(collectors[name], address):
+                collectors[name] = new_server_cert(ca, name, address)
+                done.append(f"tls {name}")
+        agents = self.tls.setdefault("agents", {})
+        for agent in self.agents:
+            if agent not in agents:
+                agents[agent] = new_agent_cert(ca, agent)
+                done.append(f"tls {agent}")
+        scrapers = self.tls.setdefault("scrapers", {})
+        for host in self.scrapers:
+            if host not in scrapers:
+                scrapers[host] = new_scraper_cert(ca, host)
+                done.append(f"tls {host}")
+        users = self.data.setdefault("netmon_vault_basic_auth", {})
+        for user in BASIC_AUTH_USERS:
+            if user not in users:
+                users[user] = new_basic_auth_user()
+                done.append(f"basic auth {user}")
         return done
 
     def rotate_tokens(self, agents: list[str]) -> list[str]:
@@ -199,8 +345,18 @@ class Secrets:
                                       priv_password=fresh["priv_password"])
         return [f"snmp {p}" for p in self.snmp]
 
-    def rotate_tls(self) -> list[str]:
-        self.tls.pop("collectors", None)
+    def rotate_tls(self, agents: list[str]) -> list[str]:
+        """New keys and certificates (same CA) for ``agents``, or for every collector, agent
+        and scraper when none is given."""
+        if agents:
+            unknown = [a for a in agents if a not in self.agents]
+            if unknown:
+                raise VaultError(f"{unknown} are not agents of the inventory")
+            for agent in agents:
+                self.tls.get("agents", {}).pop(agent, None)
+        else:
+            for kind in ("collectors", "agents", "scrapers"):
+                self.tls.pop(kind, None)
         return self.sync()
 
 
@@ -234,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.action == "rotate-snmp":
             done = vault.rotate_snmp()
         else:
-            done = vault.rotate_tls()
+            done = vault.rotate_tls([a for a in args.agents.split(",") if a])
         write_vault(path, vault.data, args.vault_password_file)
     except VaultError as exc:
         print(f"netmon_vault: {exc}", file=sys.stderr)

@@ -1,23 +1,32 @@
 """A real rollout over SSH to hosts in network namespaces (see :mod:`tests.ansible.lab`).
 
 One collector, one monitoring host (Prometheus, Alertmanager, Grafana's files) and two ward
-agents, installed from wheelhouses with no package index, then: a second run changes nothing,
+agents, installed from wheelhouses with no package index, with TLS, mutual TLS and basic auth
+on (``netmon_tls_enabled``, ``netmon_tls_mutual``, ``netmon_basic_auth_enabled``: the agents
+push over mutual TLS, Prometheus scrapes over TLS with a client certificate and a password,
+a plaintext request to the collector gets no HTTP answer), then: a second run changes nothing,
 ``--check --diff`` changes nothing, an upgrade during a collector outage keeps every report,
 a rollback is one variable, and a batch whose agent does not report stops the rollout.
 The steps share one lab and run in order; a step whose predecessor failed is skipped.
+``NETMON_ROLLOUT_TLS=0`` runs it all without TLS and basic auth (the roles' defaults), to
+measure what TLS costs.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +47,7 @@ SPOOL = "/var/lib/netmon/agent/spool.db"
 # A canary, then the other ward; the fresh run and its repeats take both at once.
 SERIAL = json.dumps({"netmon_agents_serial": [1, 2]})
 ONE_BATCH = json.dumps({"netmon_agents_serial": "100%"})
+TLS = os.environ.get("NETMON_ROLLOUT_TLS", "1") != "0"
 _RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
                     re.MULTILINE)
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -67,6 +77,10 @@ class Rollout:
     passed: set[str] = field(default_factory=set)
     times: dict[str, float] = field(default_factory=dict)
     runs: int = 0
+    # What the test presents to the collector: the netmon CA, Prometheus's client
+    # certificate and its basic-auth password, from the vault (see _client).
+    tls: ssl.SSLContext | None = None
+    authorization: str = ""
 
     def host(self, name: str):  # type: ignore[no-untyped-def]
         return self.lab.hosts[self.hosts[name]]
@@ -94,11 +108,17 @@ class Rollout:
         return Played(done.returncode, seconds, output, recap)
 
     def collector_url(self) -> str:
-        return f"http://{self.host(self.collector).address}:9750"
+        return f"{'https' if TLS else 'http'}://{self.host(self.collector).address}:9750"
 
     def fetch(self, url: str) -> str:
-        with urllib.request.urlopen(url, timeout=10) as answer:
-            return answer.read().decode("utf-8")
+        """GET ``url``; the collector's https urls with the CA, a client certificate and
+        basic auth, as Prometheus asks."""
+        request = urllib.request.Request(url)
+        if url.startswith("https://"):
+            request.add_header("Authorization", self.authorization)
+        with urllib.request.urlopen(request, timeout=10, context=self.tls) as answer:
+            body: bytes = answer.read()
+        return body.decode("utf-8")
 
 
 def samples(text: str, name: str, **labels: str) -> list[float]:
@@ -153,7 +173,7 @@ def _write_inventory(root: Path, lab: Lab,
     mixin = root / "mixin"
     shutil.copytree(ANSIBLE_DIR.parent / "mixin", mixin,
                     ignore=shutil.ignore_patterns("__pycache__", "*.py", "generate"))
-    for group in ("agents", "wards", "collectors"):
+    for group in ("agents", "wards", "collectors", "prometheus"):
         shutil.copytree(ANSIBLE_DIR / "inventory" / "hanoi" / "group_vars" / group,
                         inventory / "group_vars" / group)
     (inventory / "group_vars" / "all" / "main.yml").write_text(yaml.safe_dump({
@@ -181,8 +201,45 @@ def _write_inventory(root: Path, lab: Lab,
         "netmon_alertmanager_config_src": str(mixin / "alertmanager" / "alertmanager.yml"),
         "netmon_grafana_dashboards_src": str(mixin / "dashboards"),
         "netmon_grafana_provider_src": str(mixin / "provisioning" / "dashboards.yml"),
+        # TLS on every collector listener, mutual TLS, basic auth (ansible/README.md, "TLS").
+        "netmon_tls_enabled": TLS,
+        "netmon_tls_mutual": TLS,
+        "netmon_basic_auth_enabled": TLS,
     }))
     return inventory, hosts, wards
+
+
+def _client(root: Path, inventory: Path, password: Path,
+            env: dict[str, str]) -> tuple[ssl.SSLContext, str]:
+    """The test's TLS context (the vault's CA, the monitoring host's client certificate) and
+    Authorization header (Prometheus's basic-auth password)."""
+    plain = subprocess.run(["ansible-vault", "decrypt", "--vault-password-file", str(password),
+                            "--output", "-", str(inventory / "group_vars" / "all" / "vault.yml")],
+                           check=True, env=env, capture_output=True, text=True).stdout
+    vault = yaml.safe_load(plain)
+    tls = vault["netmon_vault_tls"]
+    client = root / "client"
+    client.mkdir(mode=0o700)
+    (client / "ca.crt").write_text(tls["ca"]["cert"])
+    (client / "client.crt").write_text(tls["scrapers"]["hn-dc-primary-monitor"]["cert"])
+    (client / "client.key").write_text(tls["scrapers"]["hn-dc-primary-monitor"]["key"])
+    context = ssl.create_default_context(cafile=str(client / "ca.crt"))
+    context.load_cert_chain(client / "client.crt", client / "client.key")
+    secret = vault["netmon_vault_basic_auth"]["prometheus"]["password"]
+    return context, "Basic " + base64.b64encode(f"prometheus:{secret}".encode()).decode()
+
+
+def _plaintext_answer(address: str, port: int) -> bytes:
+    """What a plaintext HTTP request to ``address:port`` gets back before the close."""
+    data = b""
+    with socket.create_connection((address, port), timeout=5) as conn:
+        conn.sendall(b"GET /metrics HTTP/1.1\r\nHost: collector\r\nConnection: close\r\n\r\n")
+        try:
+            while chunk := conn.recv(4096):
+                data += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return data
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +266,9 @@ def rollout(wheelhouses: Wheelhouses,
                                 "--vault-password-file", str(password)],
                                check=False, env=env, capture_output=True, text=True, timeout=120)
         assert vault.returncode == 0, vault.stderr
-        yield Rollout(lab, inventory, env, wheelhouses, hosts, wards)
+        tls, authorization = _client(root, inventory, password, env)
+        yield Rollout(lab, inventory, env, wheelhouses, hosts, wards, tls=tls,
+                      authorization=authorization)
     finally:
         lab.close()
 
@@ -240,16 +299,40 @@ def test_fresh_rollout_reports(rollout: Rollout) -> None:
         verify = r.lab.run(r.hosts[name], "systemd-analyze", "verify", unit, check=False)
         assert verify.returncode == 0, verify.stderr
         assert "netmon" not in verify.stderr, verify.stderr
-    # Prometheus found every ward through the collector's /sd and scrapes it.
+    if TLS:
+        # TLS only: the collector's port answers no plaintext request; a client without a
+        # certificate (mutual TLS) or without the password (basic auth) is refused.
+        address = r.host(r.collector).address
+        assert not _plaintext_answer(address, 9750).startswith(b"HTTP/")
+        anonymous = ssl.create_default_context(cafile=r.inventory.parent / "client" / "ca.crt")
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"{r.collector_url()}/metrics", timeout=10,
+                                   context=anonymous).close()
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{r.collector_url()}/metrics", timeout=10,
+                                   context=r.tls).close()
+        refused.value.close()
+        assert refused.value.code == 401
+        collector = r.host(r.collector)
+        web_config = collector.path("/etc/netmon/web-config.yml")
+        assert web_config.stat().st_mode & 0o777 == 0o640
+        assert "client_auth_type: \"RequireAndVerifyClientCert\"" in web_config.read_text()
+        assert collector.path("/etc/netmon/collector.pem").stat().st_mode & 0o777 == 0o640
+        agent_yml = yaml.safe_load(r.host(r.wards[0]).path("/etc/netmon/agent.yml").read_text())
+        assert [c["url"] for c in agent_yml["collectors"]] == [r.collector_url()]
+        assert agent_yml["collectors"][0]["tls"]["cert_file"] == "/etc/netmon/agent.pem"
+    # Prometheus found every ward through the collector's /sd and scrapes it, over TLS with
+    # its client certificate and password, and the collector's own metrics too.
     prometheus = f"http://{r.host(r.monitor).address}:9090"
 
     def wards_up() -> bool:
         targets = json.loads(r.fetch(f"{prometheus}/api/v1/targets"))["data"]["activeTargets"]
-        up = {t["labels"].get("agent") for t in targets
-              if t["labels"].get("job") == "netmon-wards" and t["health"] == "up"}
-        return set(r.wards) <= up
+        up = {t["labels"].get("agent") or t["labels"]["job"] for t in targets
+              if t["labels"].get("job") in ("netmon-wards", "netmon-collector")
+              and t["health"] == "up" and t["scrapeUrl"].startswith(r.collector_url())}
+        return set(r.wards) | {"netmon-collector"} <= up
 
-    wait_for("Prometheus to scrape every ward", wards_up, 40)
+    wait_for("Prometheus to scrape every ward and the collector over TLS", wards_up, 40)
     rules = json.loads(r.fetch(f"{prometheus}/api/v1/rules"))["data"]["groups"]
     assert len(rules) >= 5
     assert r.fetch(f"http://{r.host(r.monitor).address}:9093/-/ready")

@@ -9,9 +9,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import bcrypt
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.ansible.conftest import ANSIBLE_DIR
 
@@ -76,16 +81,46 @@ def _vault(tmp_path: Path, inventory: Path, password: Path, *args: str) -> str:
     return done.stdout
 
 
-def _decrypt(tmp_path: Path, path: Path, password: Path) -> dict[str, object]:
+def _decrypt(tmp_path: Path, path: Path, password: Path) -> dict[str, Any]:
     text = subprocess.run(["ansible-vault", "decrypt", "--vault-password-file", str(password),
                            "--output", "-", str(path)], env=_env(tmp_path), check=True,
                           capture_output=True, text=True).stdout
-    return yaml.safe_load(text)
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def _check_certificates(tls: dict[str, Any], agent: str) -> None:
+    """Every certificate is signed by the vault's CA and names what the README says."""
+    ca = x509.load_pem_x509_certificate(tls["ca"]["cert"].encode())
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+
+    def leaf(pair: dict[str, str]) -> x509.Certificate:
+        cert = x509.load_pem_x509_certificate(pair["cert"].encode())
+        cert.verify_directly_issued_by(ca)
+        key = serialization.load_pem_private_key(pair["key"].encode(), password=None)
+        assert key.public_key() == cert.public_key()
+        return cert
+
+    def san(cert: x509.Certificate) -> x509.SubjectAlternativeName:
+        return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+
+    def usages(cert: x509.Certificate) -> set[x509.ObjectIdentifier]:
+        return set(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+
+    collector = leaf(tls["collectors"]["hn-dc-primary-collector"])
+    assert san(collector).get_values_for_type(x509.IPAddress)  # agents connect by address
+    assert usages(collector) == {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH}
+    assert len(tls["agents"]) == 6
+    mine = leaf(tls["agents"][agent])
+    assert san(mine).get_values_for_type(x509.UniformResourceIdentifier) == [
+        f"netmon://agent/{agent}"]
+    assert usages(mine) == {ExtendedKeyUsageOID.CLIENT_AUTH}
+    scraper = leaf(tls["scrapers"]["hn-dc-primary-monitor"])
+    assert san(scraper).get_values_for_type(x509.UniformResourceIdentifier) == [
+        "netmon://scraper/hn-dc-primary-monitor"]
 
 
 def test_vault_create_and_rotate(tmp_path: Path) -> None:
-    if shutil.which("openssl") is None:
-        pytest.fail("openssl is not installed")
     inventory = tmp_path / "inventory"
     inventory.mkdir()
     subprocess.run([sys.executable, str(ANSIBLE_DIR / "bin" / "generate_inventory.py"),
@@ -101,8 +136,11 @@ def test_vault_create_and_rotate(tmp_path: Path) -> None:
     assert isinstance(tokens, dict) and len(tokens) == 6  # 4 wards, 1 host in each DC
     assert set(first["netmon_vault_snmp_auths"]) == {"hanoi_v3"}
     tls = first["netmon_vault_tls"]
-    assert "BEGIN CERTIFICATE" in tls["collectors"]["hn-dc-primary-collector"]["cert"]
     agent = "hn-badinh-phucxa-r1"
+    _check_certificates(tls, agent)
+    assert set(first["netmon_vault_basic_auth"]) == {"prometheus", "rollout"}
+    for user in first["netmon_vault_basic_auth"].values():
+        assert bcrypt.checkpw(user["password"].encode(), user["bcrypt"].encode())
     _vault(tmp_path, inventory, password, "rotate-tokens", "--agents", agent)
     second = _decrypt(tmp_path, path, password)
     assert second["netmon_vault_agent_tokens_retiring"] == {agent: tokens[agent]}
@@ -110,7 +148,14 @@ def test_vault_create_and_rotate(tmp_path: Path) -> None:
     assert {k: v for k, v in second["netmon_vault_agent_tokens"].items() if k != agent} == {
         k: v for k, v in tokens.items() if k != agent}
     _vault(tmp_path, inventory, password, "retire")
-    assert _decrypt(tmp_path, path, password)["netmon_vault_agent_tokens_retiring"] == {}
+    third = _decrypt(tmp_path, path, password)
+    assert third["netmon_vault_agent_tokens_retiring"] == {}
+    assert third["netmon_vault_tls"] == tls  # token rotations leave the certificates alone
+    _vault(tmp_path, inventory, password, "rotate-tls", "--agents", agent)
+    renewed = _decrypt(tmp_path, path, password)["netmon_vault_tls"]
+    assert renewed["agents"][agent] != tls["agents"][agent]
+    assert renewed["ca"] == tls["ca"] and renewed["collectors"] == tls["collectors"]
+    _check_certificates(renewed, agent)
     again = subprocess.run([sys.executable, str(ANSIBLE_DIR / "bin" / "netmon_vault.py"), "init",
                             "--inventory", str(inventory), "--vault-password-file",
                             str(password)], env=_env(tmp_path), capture_output=True, text=True,

@@ -124,7 +124,9 @@ exporters:
     host = batches(reports, "host")
     assert len(host) >= 8
     gaps = [b.ts - a.ts for a, b in itertools.pairwise(host)]
-    assert all(0.2 < gap < 0.3 for gap in gaps), gaps  # the dead device delays nobody
+    # every 0.25 s: the dead device (cut at 0.45 s) delays nobody; 0.1 s of slack for a
+    # loaded CI machine
+    assert all(0.15 < gap < 0.35 for gap in gaps), gaps
     assert all(b.interval == 0.25 for b in host)
     assert value(host[-1], "netmon_exporter_success", exporter="host") == 1
     assert any(f.name == "node_cpu_seconds_total" for f in host[-1].families)
@@ -196,7 +198,9 @@ async def test_stop_gives_up_after_the_grace(caplog: pytest.LogCaptureFixture,
         stop.set()
         started = time.monotonic()
         await asyncio.wait_for(task, 5)
-    assert time.monotonic() - started < 0.3 + 0.2
+    # gives up at the grace (0.3 s), not at the push's timeout (10 s); 1 s of slack for a
+    # loaded CI machine
+    assert time.monotonic() - started < 0.3 + 1.0
     assert any("stopped with undelivered reports" in r.message for r in caplog.records)
 
 

@@ -29,6 +29,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 _RANGE = ipaddress.ip_network("198.18.0.0/15")
 _OVERLAYS = ("etc", "opt", "var", "usr/local")
@@ -47,6 +48,12 @@ MaxSessions 100
 Subsystem sftp internal-sftp
 LogLevel ERROR
 """
+
+
+#: The rollout is the suite's heaviest user of CPU and runs beside the rest of the suite (two
+#: pytest-xdist workers): everything of it (sshd and all it starts, ansible-playbook,
+#: ansible-lint) runs niced, so it takes the CPU the timing-sensitive tests leave.
+NICE: Final = ("nice", "-n", "10")
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -148,7 +155,7 @@ class Lab:
                             f"exec /usr/sbin/sshd -D -e -f {config}"])
         log = (host.root / "sshd.log").open("wb")
         host.sshd = subprocess.Popen(
-            ["ip", "netns", "exec", host.netns, "unshare", "--uts", "--mount",
+            [*NICE, "ip", "netns", "exec", host.netns, "unshare", "--uts", "--mount",
              "--propagation", "private", "sh", "-c", script],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()

@@ -36,7 +36,7 @@ import pytest
 import yaml
 
 from tests.ansible.conftest import ANSIBLE_DIR, Wheelhouses, needs_root_and_tools
-from tests.ansible.lab import Lab
+from tests.ansible.lab import NICE, Lab
 
 pytestmark = [pytest.mark.rollout, pytest.mark.timeout(600)]
 
@@ -92,7 +92,7 @@ class Rollout:
 
     def play(self, playbook: str, *args: str) -> Played:
         self.runs += 1
-        command = ["ansible-playbook", "-i", str(self.inventory), "-f", "10",
+        command = [*NICE, "ansible-playbook", "-i", str(self.inventory), "-f", "10",
                    str(ANSIBLE_DIR / playbook), *args]
         started = time.monotonic()
         done = subprocess.run(command, env=self.env, cwd=ANSIBLE_DIR, capture_output=True,

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.ansible.conftest import ANSIBLE_DIR
+from tests.ansible.lab import NICE
 
 pytestmark = pytest.mark.rollout
 
@@ -209,7 +210,8 @@ def test_ansible_lint_production_profile(tmp_path: Path) -> None:
     ``.ansible-lint`` sets the profile and leaves out the generated hosts.yml)."""
     if shutil.which("ansible-lint") is None:
         pytest.fail("ansible-lint is not installed: pip install -e '.[test]'")
-    done = subprocess.run(["ansible-lint", "--offline", "--profile", "production", "--nocolor"],
+    done = subprocess.run([*NICE, "ansible-lint", "--offline", "--profile", "production",
+                           "--nocolor"],
                           cwd=ANSIBLE_DIR, env=_env(tmp_path), capture_output=True, text=True,
                           check=False, timeout=600)
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]

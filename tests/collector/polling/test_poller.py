@@ -50,9 +50,10 @@ async def test_dead_and_slow_devices_delay_no_one(simulated: StartDevices,
     for name in ("r0", "r1", "r2", "r3"):
         s = stats[name]
         assert s.up and s.polls["success"] >= 2, (name, s)
-        # a poll of system + if_mib here takes some tens of ms; the dead device's is cut at
-        # its SNMP deadline (timeout 1.5 s less 0.5 s): at least twice as long
-        assert s.duration < 0.5 and s.delay < 0.5, (name, s)
+        # waiting behind the dead device (for a slot, or for its deadline: 1.5 s less
+        # 0.5 s) would show as a late start; each poll's own duration (some tens of ms,
+        # more on a loaded CI machine) is its own and is not bounded here
+        assert s.delay < 0.5 and s.duration < stats["dead"].duration + 0.5, (name, s)
         assert s.pdus == 32 + 866 and s.skipped == 0
     assert stats["slow"].up and stats["slow"].duration >= 0.6      # 2 requests of 0.3 s
     assert not stats["dead"].up and stats["dead"].duration >= 0.95

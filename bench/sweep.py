@@ -32,14 +32,17 @@ sweep, 1,737 module polls, 611,424 values, 548,313 series:
 ==============================  ======  =====  ===========  =======
 poller                          wall s  CPU s  peak RSS MB  packets
 ==============================  ======  =====  ===========  =======
-netmon, first sweep (cold)       12.7   12.7      224        29,529
-netmon, warm lookup cache        11.4   11.2      231        27,213
-netmon, cache off                11.5   11.5      231        27,213
-snmp_exporter 0.21                8.1   11.5       45            -
+netmon, first sweep (cold)       12.6   12.6      225        29,529
+netmon, warm lookup cache        10.9   10.8      232        27,213
+netmon, cache off                10.0   10.0      232        27,213
+snmp_exporter 0.21                7.2   10.4       46            -
 ==============================  ======  =====  ===========  =======
 
-CPU ratio netmon / snmp_exporter: 1.10 cold, 0.97 warm, 0.99 without the cache (rounds vary
-by about 10 %). netmon's wall time is its CPU time (one event loop, one core); snmp_exporter
+CPU ratio netmon / snmp_exporter: 1.21 cold, 1.05 warm, 0.96 without the cache (2026-11-28;
+the run before: 1.10, 0.97, 0.99; single rounds vary by about 15 %). Walking the routers'
+columns four at a time (``snmp.parallel_walks`` applied to small tables too) cost about a
+tenth more (11.1 CPU-s warm against 10.1 in the same run), so only tables of more than 2,000
+values are walked in parallel. netmon's wall time is its CPU time (one event loop, one core); snmp_exporter
 spreads over both cores. netmon's RSS is 57 MB of interpreter and imports plus its store: the
 548,313 series rendered with their identity labels, ready for ``/scopes`` (snmp_exporter
 keeps nothing). Where netmon's CPU goes (profile, share of the sweep): SNMP requests, BER

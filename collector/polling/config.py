@@ -47,10 +47,15 @@ ENT_LAST_CHANGE_TIME_0: Final = "1.3.6.1.2.1.47.1.4.1.0"
 #: with a round trip to wait for they overlap it: 4 walks make the poll 2.3-2.5 times
 #: faster, 8 a little more again, at the same CPU (1.9-2.3 s; sequential 2.0-2.9 s). 4 is the
 #: default: most of the gain, while a device's agent (a router's control-plane CPU) sees at
-#: most 4 requests of one poll at once; raise it for devices far away. The sweep of 579
-#: ward routers (``bench/sweep.py``'s poll, two runs each way) spent 12.1-14.1 CPU-s warm
-#: with 4 and 1 alike, within the noise of the loaded machine: their columns are 24 rows,
-#: one GETBULK each, and a module with nothing to keep stays unsplit.
+#: most 4 requests of one poll at once; raise it for devices far away.
+#:
+#: Only large modules are walked in parallel: those whose last poll returned more than
+#: :data:`collector.polling.scrape.SPLIT_VALUES` values (2,000; a module's first poll is
+#: sequential). The sweep of 579 ward routers (``python bench/sweep.py --rounds 3``: 24
+#: interfaces, about 1,000 values a router) cost 10.1 CPU-s warm walked one column at a time
+#: and 11.1 with 4 at a time (snmp_exporter 9.6-9.7 in the same runs): on a small table
+#: overlapping a few round trips saves little, and the concurrent streams cost about a tenth
+#: more CPU for the whole city.
 DEFAULT_PARALLEL_WALKS: Final = 4
 
 

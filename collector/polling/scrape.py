@@ -8,13 +8,15 @@ and the live ones together, so the series are exactly those of a full walk; the
 ``snmp_scrape_pdus_returned`` and ``snmp_scrape_packets_sent`` of the poll count what the
 device really sent. A module with nothing to keep is read as snmp_exporter reads it.
 
-**Parallel walks** (``snmp.parallel_walks``, issue 5 item 2): up to ``parallel`` of a
-module's walks run at once as separate GETBULK streams, so a device's round trips overlap
-(figures: :data:`collector.polling.config.DEFAULT_PARALLEL_WALKS`). The plan's live part is
-already one walk per column. A module with nothing to keep walks its subtrees as configured
-until a poll returns more than :data:`SPLIT_VALUES` values; from the next poll on its walks
-are split per column (:func:`~collector.polling.columns.split_columns`), because splitting a
-small module costs requests (``system`` would take ten GETBULKs instead of two) while a large
+**Parallel walks** (``snmp.parallel_walks``, issue 5 item 2): for a large module (its last
+poll returned more than :data:`SPLIT_VALUES` values) up to ``parallel`` of its walks run at
+once as separate GETBULK streams, so a device's round trips overlap (figures:
+:data:`collector.polling.config.DEFAULT_PARALLEL_WALKS`); a small one is walked one column
+after the other, which costs less CPU for the same values. The plan's live part is already
+one walk per column. A module with nothing to keep walks its subtrees as configured until a
+poll returns more than :data:`SPLIT_VALUES` values; from the next poll on its walks are split
+per column (:func:`~collector.polling.columns.split_columns`), because splitting a small
+module costs requests (``system`` would take ten GETBULKs instead of two) while a large
 table gains one stream per column. The values and series are the same either way. (A
 module with ``filters`` is never split: they name the walks they replace.)
 """
@@ -42,8 +44,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SPLIT_VALUES", "CachedScrape"]
 
-#: A module with nothing to keep whose poll returned more values than this is walked per
-#: column from then on (when ``parallel`` > 1): 80 GETBULKs of 25 or more.
+#: A module whose poll returned more values than this is large: walked ``parallel`` walks at
+#: a time from its next poll on, and, with nothing to keep, per column: 80 GETBULKs of 25 or
+#: more.
 SPLIT_VALUES: Final = 2000
 
 
@@ -61,6 +64,7 @@ class CachedScrape:
         self.plans: dict[str, ModulePlan] = {}
         self.entries: dict[str, CacheEntry] = {}
         self.uptimes: dict[str, int | None] = {}     # module -> sysUpTime at its last poll
+        self.sizes: dict[str, int] = {}              # module -> values of its last poll
         #: refreshes by reason (cache.REASONS), for netmon_target_lookup_cache_refreshes_total
         self.refreshes: Counter[str] = Counter()
 
@@ -71,10 +75,20 @@ class CachedScrape:
             plan = self.plans[module.name] = plan_module(module, columns)
         return plan
 
+    def parallel_for(self, module: Module) -> int:
+        """How many of the module's walks run at once: ``parallel`` for a large module."""
+        return self.parallel if self.sizes.get(module.name, 0) > SPLIT_VALUES else 1
+
     async def __call__(self, session: SnmpSession, module: Module) -> ScrapeResult:
+        result = await self._scrape(session, module)
+        self.sizes[module.name] = len(result.varbinds)
+        return result
+
+    async def _scrape(self, session: SnmpSession, module: Module) -> ScrapeResult:
         plan = self.plan(module)
+        parallel = self.parallel_for(module)
         if not plan.caches:
-            result = await scrape_module(session, plan.live, self.parallel)
+            result = await scrape_module(session, plan.live, parallel)
             if self.parallel > 1 and len(result.varbinds) > SPLIT_VALUES \
                     and plan.live is plan.module and not module.filters:
                 split = split_columns(module)
@@ -95,12 +109,12 @@ class CachedScrape:
         reason = refresh_reason(entry, markers, self.uptimes.get(module.name), self.clock(),
                                 self.config.refresh)
         self.uptimes[module.name] = markers.uptime
-        live = await scrape_module(session, plan.live, self.parallel)
+        live = await scrape_module(session, plan.live, parallel)
         if reason is None and entry is not None:
             reason = rows_reason(plan, entry, live.varbinds)
         pdus = len(marker_binds) + len(live.varbinds)
         if reason is not None or entry is None:
-            kept = await walk_roots(session, plan.cached, self.parallel)
+            kept = await walk_roots(session, plan.cached, parallel)
             pdus += len(kept)
             entry = self.entries[module.name] = CacheEntry.of(plan, kept, markers,
                                                               self.clock())

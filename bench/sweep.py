@@ -38,20 +38,20 @@ netmon, cache off                10.0   10.0      232        27,213
 snmp_exporter 0.21                7.2   10.4       46            -
 ==============================  ======  =====  ===========  =======
 
-CPU ratio netmon / snmp_exporter: 1.21 cold, 1.05 warm, 0.96 without the cache (2026-11-28;
-the run before: 1.10, 0.97, 0.99; single rounds vary by about 15 %). Walking the routers'
-columns four at a time (``snmp.parallel_walks`` applied to small tables too) cost about a
-tenth more (11.1 CPU-s warm against 10.1 in the same run), so only tables of more than 2,000
-values are walked in parallel. netmon's wall time is its CPU time (one event loop, one core); snmp_exporter
-spreads over both cores. netmon's RSS is 57 MB of interpreter and imports plus its store: the
-548,313 series rendered with their identity labels, ready for ``/scopes`` (snmp_exporter
-keeps nothing). Where netmon's CPU goes (profile, share of the sweep): SNMP requests, BER
-and walks about 30 %, mapping PDUs to families about 25 %, families to wire rows about 15 %,
-rendering lines with identity labels about 12 %, the rest the event loop and bookkeeping.
-What would cut it further: render a poll's lines straight from its families when nothing
-forwards it (skip the wire rows, most of that 15 %); keep each row's labels between polls
-while the lookup cache holds them (the mapping recomputes them every poll: it would need a
-label cache the exporter's mapping accepts from its caller); walk runs of adjacent columns as
+CPU ratio netmon / snmp_exporter: 1.21 cold, 1.05 warm, 0.96 without the cache (2026-11-28; the
+run before: 1.10, 0.97, 0.99; single rounds vary by about 15 %). Walking the routers' columns
+four at a time (``snmp.parallel_walks`` applied to small tables too) cost about a tenth more
+(11.1 CPU-s warm against 10.1 in the same run), so only tables of more than 2,000 values are
+walked in parallel. netmon's wall time is its CPU time (one event loop, one core);
+snmp_exporter spreads over both cores. netmon's RSS is 57 MB of interpreter and imports plus
+its store: the 548,313 series rendered with their identity labels, ready for ``/scopes``
+(snmp_exporter keeps nothing). Where netmon's CPU goes (profile, share of the sweep): SNMP
+requests, BER and walks about 30 %, mapping PDUs to families about 25 %, families to wire rows
+about 15 %, rendering lines with identity labels about 12 %, the rest the event loop and
+bookkeeping. What would cut it further: render a poll's lines straight from its families when
+nothing forwards it (skip the wire rows, most of that 15 %); keep each row's labels between
+polls while the lookup cache holds them (the mapping recomputes them every poll: it would need
+a label cache the exporter's mapping accepts from its caller); walk runs of adjacent columns as
 one range instead of column by column (a ``walk(root, start, stop)`` on the SNMP session).
 """
 

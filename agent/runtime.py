@@ -20,8 +20,10 @@ one it holds.
 
 Shutdown, when ``stop`` is set (SIGTERM, SIGINT): no new run starts; runs in flight get until
 the grace deadline (``shipping.grace``, default 5 s) to finish and be written, then are
-cancelled; the shippers get what is left of the grace to deliver what is spooled, then are
-cancelled (what is left stays in the spool for the next start); the spool is closed, and the
+cancelled; the shippers get what is left of the grace to deliver what is spooled, then stop:
+at once when idle or waiting to retry, after its answer when a push is with the collector
+(up to the collector's ``timeout``: a push cancelled there would be sent again at the next
+start); what is left stays in the spool for the next start. The spool is closed, and the
 session if the agent made it. The owner of the ``SnmpStack`` closes it.
 """
 
@@ -147,6 +149,7 @@ class Agent:
         outbox = self.outbox
         session, owned = self._session, False
         shippers: list[asyncio.Task[None]] = []
+        shipping: list[Shipper] = []
         runners: list[asyncio.Task[None]] = []
         try:
             if config.collectors:
@@ -157,6 +160,7 @@ class Agent:
                     shipper = Shipper(collector, outbox.delivery(collector.name),
                                       session, config.token, config.shipping, self.metrics,
                                       agent_id=config.agent_id)
+                    shipping.append(shipper)
                     shippers.append(asyncio.create_task(
                         shipper.run(), name=f"ship {config.agent_id} -> {collector.name}"))
             runners = [asyncio.create_task(self._schedule(job, stop),
@@ -174,6 +178,7 @@ class Agent:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout_at(deadline):
                         await outbox.wait_idle()
+            await _stop_shippers(shipping, shippers)
             left = outbox.depths() if outbox is not None else {}
             if any(left.values()):
                 log.warning("agent stopped with undelivered reports, kept in the spool "
@@ -245,6 +250,17 @@ async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
     except TimeoutError:
         return False
     return True
+
+
+async def _stop_shippers(shippers: Sequence[Shipper],
+                         tasks: Sequence[asyncio.Task[None]]) -> None:
+    """Stop the shippers: those with a push in flight after its answer is recorded (up to
+    their collector's timeout), the others at once."""
+    waiting = [task for shipper, task in zip(shippers, tasks, strict=True)
+               if not task.done() and shipper.stop_after_push()]
+    idle = [task for task in tasks if task not in waiting]
+    timeout = max((s.collector.timeout for s in shippers), default=0.0) + 1.0
+    await asyncio.gather(_finish(idle, 0), _finish(waiting, timeout))
 
 
 async def _finish(tasks: Sequence[asyncio.Task[None]], timeout: float) -> None:

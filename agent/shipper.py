@@ -157,7 +157,8 @@ def _tls_reason(exc: aiohttp.ClientSSLError) -> str:
 
 
 class Shipper:
-    """Delivers one collector's reports, one at a time, until cancelled."""
+    """Delivers one collector's reports, one at a time, until cancelled or stopped
+    (:meth:`stop_after_push`)."""
 
     def __init__(self, collector: CollectorConfig, delivery: Delivery,
                  session: aiohttp.ClientSession, token: Secret, shipping: ShippingConfig,
@@ -181,13 +182,27 @@ class Shipper:
         self._server_name = tls.server_name or None
         self._failing = 0    # failed attempts in the current episode (0: all is well)
         self._rejecting = 0  # rejected reports in the current episode
+        self._stopping = False
+        self._pushing = False  # a push is with the collector, or its answer being recorded
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             report = await self.delivery.next()
-            delivered = await self.deliver(report)
-            if delivered is not None:
-                await self.delivery.done(report, delivered)
+            try:
+                delivered = await self.deliver(report)
+                if delivered is not None:
+                    await self.delivery.done(report, delivered)
+            finally:
+                self._pushing = False
+
+    def stop_after_push(self) -> bool:
+        """Stop once the push in flight, if any, is answered and its answer recorded; True
+        when there is one (wait for :meth:`run` to return, up to the collector's
+        ``timeout``), False when the shipper can be cancelled at once. Cancelling a push the
+        collector has taken would send it again at the next start: a duplicate the collector
+        must recognise (tests/agent/test_spool_faults.py counts them)."""
+        self._stopping = True
+        return self._pushing
 
     async def deliver(self, report: EncodedReport) -> bool | None:
         """Push one report until it is acknowledged (True) or given up (False); None when a
@@ -195,17 +210,22 @@ class Shipper:
         name = self.collector.name
         retries = 0
         while True:
+            self._pushing = True
             try:
                 await self.post(report)
             except RejectedError as exc:
+                self._pushing = False
                 self.metrics.failure(name, exc.reason)
                 self.metrics.drop(name, "rejected")
                 self._rejected(report, exc)
                 return False
             except RetryableError as exc:
+                self._pushing = False
                 self.metrics.failure(name, exc.reason)
                 self._failed(report, exc)
                 retries += 1
+                if self._stopping:
+                    return None          # kept in the spool for the next start
                 if not self.delivery.kept(report):
                     log.debug("report dropped by the spool while it was being sent, given up "
                               "agent=%s collector=%s seq=%d", self.agent_id, name, report.seq)

@@ -29,9 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,29 +41,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import proc_cpu_seconds, table  # noqa: E402
+from bench.responder import Responder  # noqa: E402
 from tests.peers.process import free_tcp_port, running, tcp_ready  # noqa: E402
 
 COMMUNITY = "public"
 EXPORTER = "/usr/bin/prometheus-snmp-exporter"
-
-
-class Responder:
-    """The responder with one large device, in a process of its own."""
-
-    def __init__(self, rows: int, rtt: float) -> None:
-        argv = [sys.executable, "-m", "tests.peers.snmp_responder", "--if-rows", str(rows),
-                "--community", COMMUNITY, "--delay", str(rtt)]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     cwd=ROOT, start_new_session=True)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the responder did not start")
-        self.port: int = json.loads(line)["ports"][0]
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 async def netmon_polls(port: int, parallel: int, cache: bool) -> list[dict[str, Any]]:
@@ -147,9 +127,10 @@ def main() -> int:
                 "--log.level=warn"]
         with running(argv, "snmp_exporter", tcp_ready(port)) as exporter:
             for rtt in (float(r) for r in args.rtt.split(",")):
-                responder = Responder(args.rows, rtt)
+                responder = Responder("--if-rows", str(args.rows), "--community", COMMUNITY,
+                                      "--delay", str(rtt))
                 try:
-                    rows = measure(responder.port, port, exporter.pid, parallels, args.rounds)
+                    rows = measure(responder.ports[0], port, exporter.pid, parallels, args.rounds)
                 finally:
                     responder.stop()
                 print(f"\nanswers delayed {rtt * 1000:g} ms:")

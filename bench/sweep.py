@@ -77,36 +77,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import ProcWatch, mb, proc_cpu_seconds, table  # noqa: E402
+from bench._common import ProcWatch, mb, table  # noqa: E402
+from bench.responder import Responder  # noqa: E402
 from tests.peers.process import free_tcp_port, running, tcp_ready  # noqa: E402
 
 DATA = ROOT / "netmon" / "demo" / "data" / "ward-router.snmprec"
 COMMUNITY = "public"
 EXPORTER = "/usr/bin/prometheus-snmp-exporter"
-
-
-# --- the responder -------------------------------------------------------------------------
-
-class Responder:
-    """The light responder in a process of its own: ``ports`` and its CPU seconds."""
-
-    def __init__(self, routers: int) -> None:
-        argv = [sys.executable, "-m", "tests.peers.snmp_responder", "--data", str(DATA),
-                "--community", COMMUNITY, "--devices", str(routers)]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     cwd=ROOT, start_new_session=True)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the responder did not start")
-        self.ports: list[int] = json.loads(line)["ports"]
-
-    def cpu(self) -> float:
-        return proc_cpu_seconds(self.proc.pid)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 # --- netmon: a child process ---------------------------------------------------------------
@@ -265,7 +242,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         return netmon_child(args)
-    responder = Responder(args.routers)
+    responder = Responder("--data", str(DATA), "--community", COMMUNITY, "--devices",
+                          str(args.routers))
     profiled = None
     try:
         with tempfile.TemporaryDirectory(prefix="netmon-bench-sweep-") as tmp:

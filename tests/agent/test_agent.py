@@ -172,6 +172,29 @@ async def test_a_dead_collector_delays_no_other(receiver: Receiver, tmp_path: Pa
                  reason="connection") >= 1
 
 
+async def test_a_push_in_flight_at_the_grace_is_answered_and_never_sent_again(
+        receiver: Receiver, tmp_path: Path) -> None:
+    """The collector holds its answer (0.8 s) past the grace (0.2 s): the stop waits for it
+    and records it, so the next start does not send that report again (before, the push
+    was cancelled at the grace and the collector got it twice)."""
+    receiver.default = Answer(delay=0.8)
+    agent = Agent(host_only(receiver.url, tmp_path, interval=0.1, grace=0.2), None)
+    stop = asyncio.Event()
+    task = asyncio.create_task(agent.run(stop))
+    await receiver.wait_pushes(1)                 # its answer is 0.8 s away
+    stop.set()
+    started = time.monotonic()
+    await asyncio.wait_for(task, 10)
+    assert 0.5 < time.monotonic() - started < 0.8 + 1.0   # waited for the answer, no more
+    await receiver.wait_for(1)
+    receiver.default = Answer()
+    await run_for(Agent(host_only(receiver.url, tmp_path, interval=0.1, grace=2.0,
+                                  catchup_rate=100.0), None), 0.5)
+    assert not receiver.duplicates
+    seqs = sorted(r.seq for r in receiver.reports)
+    assert len(seqs) >= 3 and seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
 async def test_stop_flushes_what_is_spooled(receiver: Receiver, tmp_path: Path) -> None:
     receiver.default = Answer(delay=0.08)   # slower than the agent produces
     agent = Agent(host_only(receiver.url, tmp_path, interval=0.05, grace=5.0,

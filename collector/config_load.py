@@ -24,7 +24,9 @@ a :class:`ConfigSource`, so a reload reads the file again and applies them again
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,8 +142,10 @@ def _admission(node: Node, where: Where) -> AdmissionConfig:
             from None
 
 
-def parse_config(text: str, source: str, base: Path | None = None) -> CollectorConfig:
-    """Validate ``text`` (read from ``source``); relative paths are relative to ``base``."""
+def parse_config(text: str, source: str, base: Path | None = None,
+                 mode: int | None = None) -> CollectorConfig:
+    """Validate ``text`` (read from ``source``, whose permission bits are ``mode``: None for a
+    text from no file); relative paths are relative to ``base``."""
     where = Where(source)
     root = compose(text, source) or NULL_NODE
     f = fields(root, where, _TOP)
@@ -187,7 +191,7 @@ def parse_config(text: str, source: str, base: Path | None = None) -> CollectorC
         admission=(_admission(f["admission"], where) if "admission" in f
                    else default.admission),
         snmp=parse_snmp_settings(f["snmp"], where, base) if "snmp" in f else default.snmp,
-        traps=parse_traps(f["traps"], where) if "traps" in f else default.traps,
+        traps=parse_traps(f["traps"], where, mode) if "traps" in f else default.traps,
         sharding=(parse_sharding(f["sharding"], where, base) if "sharding" in f
                   else default.sharding),
     )
@@ -195,11 +199,13 @@ def parse_config(text: str, source: str, base: Path | None = None) -> CollectorC
 
 def load_config(path: Path) -> CollectorConfig:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:   # the mode of the file the text came from
+            mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+            text = file.read().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the collector config ({exc}). Check the "
                           "path and its permissions.") from None
-    return parse_config(text, str(path), path.parent)
+    return parse_config(text, str(path), path.parent, mode)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,10 @@ protocols are refused with the file, the line and the key (secrets are never ech
 Secrets (``communities``, users' ``password`` and ``priv_password``; ``username`` too) may be
 written ``${VAR}`` and are then read from the environment; an unset variable is refused with
 file:line and its name. When a secret is written inline (other than the community
-``public``), collector.yml must not be readable by others: :func:`parse_traps` then looks at
-the mode of the file ``where.source`` names and refuses it with ``chmod 640 FILE``. It is
-the one place this parser touches the file system, because the file's mode is part of
-whether its content is acceptable, and collector.yml is read nowhere else; a text parsed
-without a file (tests, fuzzing) has no mode to check. The rules and why:
-:mod:`exporters.snmp.secret_fields`.
+``public``), collector.yml must not be readable by others: :func:`parse_traps` is given the
+file's mode (read by :func:`collector.config_load.load_config` from the same open file as
+the text) and refuses it with ``chmod 640 FILE``; a text parsed without a file (tests,
+fuzzing) has no mode to check. The rules and why: :mod:`exporters.snmp.secret_fields`.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ from collector.traps.engine_id import parse_engine_id
 from collector.traps.names import OIDS
 from exporters.secrets import Secret
 from exporters.snmp.config import AUTH_PROTOCOLS, PRIV_PROTOCOLS, SecurityLevel
-from exporters.snmp.secret_fields import SecretReader, check_file_mode, file_mode
+from exporters.snmp.secret_fields import SecretReader, check_file_mode
 from exporters.snmp.values import parse_oid
 from exporters.snmp.yaml_nodes import (
     NULL_NODE,
@@ -236,9 +234,10 @@ def _alertmanager(node: Node, where: Where) -> AlertmanagerConfig:
         else default.queue)
 
 
-def parse_traps(node: Node, where: Where) -> TrapsConfig:
-    """``node`` is the value of ``traps:``; ``where`` is the file's root position (its
-    ``source`` the file's path, whose mode is checked when a secret is written inline)."""
+def parse_traps(node: Node, where: Where, mode: int | None = None) -> TrapsConfig:
+    """``node`` is the value of ``traps:``; ``where`` is the file's root position; ``mode``
+    the file's permission bits, checked when a secret is written inline (None: a text read
+    from no file, e.g. tests and fuzzing)."""
     at = where.child("traps")
     f = fields(node, at, _KEYS)
     secrets = SecretReader()
@@ -265,6 +264,5 @@ def parse_traps(node: Node, where: Where) -> TrapsConfig:
         raise at.error(node, "no communities and no users: every trap would be refused",
                        "Add communities: (v1/v2c) or users: (v3), or set enabled: false.")
     if secrets.inline:
-        check_file_mode(where.source, file_mode(where.source), secrets.inline,
-                        "collector config (traps:)")
+        check_file_mode(where.source, mode, secrets.inline, "collector config (traps:)")
     return config

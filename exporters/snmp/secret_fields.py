@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -51,7 +50,7 @@ from exporters.errors import ConfigError
 from exporters.secrets import Secret
 from exporters.snmp.yaml_nodes import Where, string
 
-__all__ = ["PUBLIC_COMMUNITIES", "SecretReader", "check_file_mode", "file_mode"]
+__all__ = ["PUBLIC_COMMUNITIES", "SecretReader", "check_file_mode"]
 
 _REFERENCE: Final = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: snmp_exporter's well-known default communities (its shipped snmp.yml, 0.21 and later).
@@ -110,15 +109,6 @@ class SecretReader:
         """Whether every variable read still has the value it had."""
         return all(name in self.environ and Secret(self.environ[name]) == value
                    for name, value in self.used)
-
-
-def file_mode(path: str) -> int | None:
-    """The permission bits of ``path`` (following links), or None when there is no file
-    (a text parsed without one: tests, fuzzing)."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:  # no such file (or a source name that is not a path)
-        return None
 
 
 def check_file_mode(path: str, mode: int | None, inline: list[str] | tuple[str, ...],

@@ -50,13 +50,10 @@ EXPORTER = "/usr/bin/prometheus-snmp-exporter"
 
 async def netmon_polls(port: int, parallel: int, cache: bool) -> list[dict[str, Any]]:
     """Two polls (cold, warm) of the device by a fresh poller."""
-    from collector.clock import SystemClock
     from collector.config import CollectorConfig
     from collector.inventory import Device
     from collector.polling.config import LookupCacheConfig, SnmpSettings
     from collector.polling.poller import Poller
-    from collector.polling.resources import SnmpResources
-    from collector.runtime import Live, Runtime
     from tests.collector.helpers import small_inventory
 
     base = small_inventory()
@@ -66,11 +63,7 @@ async def netmon_polls(port: int, parallel: int, cache: bool) -> list[dict[str, 
     inventory = dataclasses.replace(base, devices=(device,))
     settings = SnmpSettings(parallel_walks=parallel, max_varbinds=10_000_000,
                             lookup_cache=LookupCacheConfig(enabled=cache))
-    config = CollectorConfig(snmp=settings)
-    live = Live(config, None, SystemClock())
-    live.install(Runtime.build(config, inventory))
-    poller = Poller(live, SnmpResources())
-    await poller.start(schedule=False)
+    poller = await Poller.standalone(CollectorConfig(snmp=settings), inventory)
     out = []
     try:
         for _ in range(2):

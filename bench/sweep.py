@@ -90,7 +90,6 @@ EXPORTER = "/usr/bin/prometheus-snmp-exporter"
 
 async def _netmon_sweeps(ports: list[int], modules: tuple[str, ...], concurrency: int,
                          profile: bool) -> dict[str, Any]:
-    from collector.clock import SystemClock
     from collector.config import CollectorConfig
     from collector.inventory import Device
     from collector.inventory_hanoi import (
@@ -101,8 +100,6 @@ async def _netmon_sweeps(ports: list[int], modules: tuple[str, ...], concurrency
     )
     from collector.polling.config import LookupCacheConfig, SnmpSettings
     from collector.polling.poller import Poller
-    from collector.polling.resources import SnmpResources
-    from collector.runtime import Live, Runtime
 
     wards = parse_wards(read_wards(default_wards_path()))
     base = build_hanoi(wards, lambda _: (), sites=len(ports), dc_hosts=0)
@@ -115,11 +112,7 @@ async def _netmon_sweeps(ports: list[int], modules: tuple[str, ...], concurrency
     async def sweep(cache: bool, prof: cProfile.Profile | None = None) -> dict[str, Any]:
         settings = SnmpSettings(concurrency=concurrency,
                                 lookup_cache=LookupCacheConfig(enabled=cache))
-        config = CollectorConfig(snmp=settings)
-        live = Live(config, None, SystemClock())
-        live.install(Runtime.build(config, inventory))
-        poller = Poller(live, SnmpResources())
-        await poller.start(schedule=False)
+        poller = await Poller.standalone(CollectorConfig(snmp=settings), inventory)
         out = []
         for _ in range(2 if cache else 1):
             if prof is not None and cache and out:
@@ -130,7 +123,7 @@ async def _netmon_sweeps(ports: list[int], modules: tuple[str, ...], concurrency
                         "ok": sum(s.success for s in summaries),
                         "pdus": sum(s.pdus for s in summaries),
                         "packets": sum(s.packets for s in summaries),
-                        "series": live.store.samples if live.store else 0})
+                        "series": poller.live.store.samples if poller.live.store else 0})
             if prof is not None:
                 prof.disable()
             out[-1]["rss_peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

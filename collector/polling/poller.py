@@ -33,7 +33,10 @@ import time
 from collections.abc import Sequence
 from typing import Final
 
+from collector.clock import SystemClock
+from collector.config import CollectorConfig
 from collector.errors import ConfigError
+from collector.inventory import Inventory
 from collector.polling.commit import commit_poll, device_batch
 from collector.polling.resources import SnmpResources
 from collector.polling.target import PolledTarget, PollSummary, build_target
@@ -68,6 +71,18 @@ class Poller:
         self._runtime: Runtime | None = None
         self.concurrency = live.config.snmp.concurrency
         self._semaphore = asyncio.Semaphore(self.concurrency)
+
+    @classmethod
+    async def standalone(cls, config: CollectorConfig, inventory: Inventory,
+                         schedule: bool = False) -> Poller:
+        """A started poller with its own store and SNMP stack and no app (benchmarks,
+        tests): :meth:`sweep` polls its devices; stop it with :meth:`wait_stopped` and close
+        ``poller.snmp``."""
+        live = Live(config, None, SystemClock())
+        live.install(Runtime.build(config, inventory))
+        poller = cls(live, SnmpResources())
+        await poller.start(schedule=schedule)
+        return poller
 
     # --- following the config and inventory -------------------------------------------------
 

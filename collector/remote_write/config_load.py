@@ -20,7 +20,7 @@ from exporters.snmp.yaml_nodes import (
     fields,
     integer,
     is_null,
-    number,
+    seconds_between,
     string,
 )
 from netmon.wire import LABEL_NAME
@@ -44,14 +44,6 @@ def _label_name(node: Node, where: Where, key: str, text: str) -> str:
         raise where.error(node, f"{key}: {text!r} is an identity label, which every series "
                           "already carries", "Choose another name (for example dc_replica).")
     return text
-
-
-def _seconds(node: Node, where: Where, key: str, low: float, high: float) -> float:
-    value = number(node, where, key)
-    if not low <= value <= high:
-        raise where.error(node, f"{key} must be between {low:g} and {high:g} seconds, got "
-                          f"{value:g}", f"Choose a {key} in that range.")
-    return value
 
 
 def _spool(node: Node, where: Where, base: Path | None) -> SpoolConfig:
@@ -90,9 +82,9 @@ def parse_remote_write(node: Node, where: Where, base: Path | None) -> RemoteWri
     retries = default.retries
     if "retries" in f and not is_null(f["retries"]):
         retries = integer(f["retries"], at, "retries", 0, 10**9)
-    backoff_base = (_seconds(f["backoff_base"], at, "backoff_base", 0.001, 3600)
+    backoff_base = (seconds_between(f["backoff_base"], at, "backoff_base", 0.001, 3600)
                     if "backoff_base" in f else default.backoff_base)
-    backoff_max = (_seconds(f["backoff_max"], at, "backoff_max", 0.001, 86400)
+    backoff_max = (seconds_between(f["backoff_max"], at, "backoff_max", 0.001, 86400)
                    if "backoff_max" in f else default.backoff_max)
     if backoff_max < backoff_base:
         raise at.error(f.get("backoff_max", f.get("backoff_base", node)),
@@ -123,7 +115,7 @@ def parse_remote_write(node: Node, where: Where, base: Path | None) -> RemoteWri
         headers[name] = string(value, at, name)
     return RemoteWriteConfig(
         url=url, forward=forward,
-        timeout=(_seconds(f["timeout"], at, "timeout", 0.1, 600) if "timeout" in f
+        timeout=(seconds_between(f["timeout"], at, "timeout", 0.1, 600) if "timeout" in f
                  else default.timeout),
         max_samples_per_send=(integer(f["max_samples_per_send"], at, "max_samples_per_send",
                                       1, 1_000_000) if "max_samples_per_send" in f

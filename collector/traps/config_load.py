@@ -37,7 +37,7 @@ from exporters.snmp.yaml_nodes import (
     fields,
     integer,
     items,
-    number,
+    seconds_between,
     string,
 )
 
@@ -69,14 +69,6 @@ def _listen(node: Node, where: Where) -> tuple[str, int]:
         raise where.error(node, f"listen: {host!r} is not an IP address", "Give the address "
                           "to bind (a UDP receiver binds one address, not a name).") from None
     return host, int(m.group("port"))
-
-
-def _seconds(node: Node, where: Where, key: str, low: float, high: float) -> float:
-    value = number(node, where, key)
-    if not low <= value <= high:
-        raise where.error(node, f"{key} must be between {low:g} and {high:g} seconds, got "
-                          f"{value:g}", f"Choose a {key} in that range.")
-    return value
 
 
 def _secret(node: Node, where: Where, key: str, secrets: SecretReader, holder: str,
@@ -226,9 +218,9 @@ def _alertmanager(node: Node, where: Where) -> AlertmanagerConfig:
     default = AlertmanagerConfig()
     return AlertmanagerConfig(
         url=url, traps=tuple(traps.items()),
-        timeout=(_seconds(f["timeout"], at, "timeout", 0.1, 300) if "timeout" in f
+        timeout=(seconds_between(f["timeout"], at, "timeout", 0.1, 300) if "timeout" in f
                  else default.timeout),
-        resolve_after=(_seconds(f["resolve_after"], at, "resolve_after", 1, 86400 * 7)
+        resolve_after=(seconds_between(f["resolve_after"], at, "resolve_after", 1, 86400 * 7)
                        if "resolve_after" in f else default.resolve_after),
         queue=integer(f["queue"], at, "queue", 1, 1_000_000) if "queue" in f
         else default.queue)

@@ -69,15 +69,15 @@ _MAX_ARC: Final = 2**64 - 1
 
 # --- encoding -------------------------------------------------------------------------------
 
-def _length(n: int) -> bytes:
+def encode_length(n: int) -> bytes:
     if n < 0x80:
         return bytes((n,))
     body = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return bytes((0x80 | len(body),)) + body
 
 
-def _tlv(tag: int, body: bytes) -> bytes:
-    return bytes((tag,)) + _length(len(body)) + body
+def encode_tlv(tag: int, body: bytes) -> bytes:
+    return bytes((tag,)) + encode_length(len(body)) + body
 
 
 def encode_integer(value: int) -> bytes:
@@ -109,14 +109,15 @@ def encode_request(version: int, community: bytes, pdu_type: int, request_id: in
     """One SNMPv1/v2c request message. For GETBULK the two trailing fields are
     non-repeaters and max-repetitions; for the others they are error-status/index (0)."""
     varbinds = b"".join(
-        _tlv(SEQUENCE, _tlv(OBJECT_IDENTIFIER, encode_oid(oid)) + b"\x05\x00") for oid in oids)
-    pdu = (_tlv(INTEGER, encode_integer(request_id))
-           + _tlv(INTEGER, encode_integer(non_repeaters))
-           + _tlv(INTEGER, encode_integer(max_repetitions))
-           + _tlv(SEQUENCE, varbinds))
-    message = (_tlv(INTEGER, encode_integer(version)) + _tlv(OCTET_STRING, community)
-               + _tlv(pdu_type, pdu))
-    return _tlv(SEQUENCE, message)
+        encode_tlv(SEQUENCE, encode_tlv(OBJECT_IDENTIFIER, encode_oid(oid)) + b"\x05\x00")
+        for oid in oids)
+    pdu = (encode_tlv(INTEGER, encode_integer(request_id))
+           + encode_tlv(INTEGER, encode_integer(non_repeaters))
+           + encode_tlv(INTEGER, encode_integer(max_repetitions))
+           + encode_tlv(SEQUENCE, varbinds))
+    message = (encode_tlv(INTEGER, encode_integer(version)) + encode_tlv(OCTET_STRING, community)
+               + encode_tlv(pdu_type, pdu))
+    return encode_tlv(SEQUENCE, message)
 
 
 # --- decoding -------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 __all__ = ["FLOAT_TAG", "INT_TAG", "NULL_NODE", "Where", "boolean", "checked", "choice",
            "compose", "duration", "entries", "fields", "integer", "is_null", "items",
-           "key_text", "node_kind", "number", "plain_scalar", "string"]
+           "key_text", "node_kind", "number", "plain_scalar", "seconds_between", "string"]
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -285,6 +285,15 @@ def number(node: Node, where: Where, key: str) -> float:
             value = None
     if value is None or not math.isfinite(value):
         raise where.error(node, f"{key} must be a finite number", f"Write {key} as a number.")
+    return value
+
+
+def seconds_between(node: Node, where: Where, key: str, low: float, high: float) -> float:
+    """A number of seconds in ``[low, high]``."""
+    value = number(node, where, key)
+    if not low <= value <= high:
+        raise where.error(node, f"{key} must be between {low:g} and {high:g} seconds, got "
+                          f"{value:g}", f"Choose a {key} in that range.")
     return value
 
 

@@ -26,14 +26,11 @@ from typing import Final, cast
 
 from exporters.errors import SnmpProtocolError
 from exporters.snmp import ber
+from exporters.snmp.ber import encode_tlv as _tlv
 from exporters.snmp.values import Oid
 
 MODES: Final = ("truncated", "huge_length", "wrong_request_id", "wrong_pdu",
                 "wrong_value_type", "huge_arc", "same_oid", "decreasing", "endless")
-
-
-def _tlv(tag: int, body: bytes) -> bytes:
-    return ber._tlv(tag, body)
 
 
 def _varbind(oid: Oid, value: bytes = b"\x02\x01\x07") -> bytes:

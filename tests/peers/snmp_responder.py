@@ -41,6 +41,7 @@ from typing import Final, cast
 
 from exporters.errors import SnmpProtocolError
 from exporters.snmp import ber
+from exporters.snmp.ber import encode_tlv as _tlv
 from exporters.snmp.values import Oid, parse_oid
 
 HOST: Final = "127.0.0.1"
@@ -48,17 +49,6 @@ _END_OF_MIB_VIEW: Final = b"\x82\x00"
 _NO_SUCH_OBJECT: Final = b"\x80\x00"
 _UNSIGNED: Final = frozenset({65, 66, 67, 70})
 _MAX_BYTES: Final = 60_000
-
-
-def _length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes((n,))
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes((0x80 | len(body),)) + body
-
-
-def _tlv(tag: int, body: bytes) -> bytes:
-    return bytes((tag,)) + _length(len(body)) + body
 
 
 def encode_value(tag: int, text: str) -> bytes:

@@ -14,14 +14,11 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from collector.app import create_app
-from collector.clock import SystemClock
 from collector.config import CollectorConfig
 from collector.inventory import Device, Inventory
 from collector.inventory_write import dump_inventory
 from collector.polling.config import SnmpSettings
 from collector.polling.poller import Poller
-from collector.polling.resources import SnmpResources
-from collector.runtime import Live, Runtime
 from collector.server import RUNNER_OPTIONS
 from netmon.commands import netmon_modules_path
 from tests.collector.helpers import small_inventory
@@ -102,10 +99,7 @@ async def make_poller(tmp_path: Path, snmp_files: tuple[Path, ...]) -> AsyncIter
         inventory = with_devices(devices)
         config = CollectorConfig(inventory=write_inventory(tmp_path / "inv.yml", inventory),
                                  snmp=SnmpSettings(files=snmp_files, **settings))  # type: ignore[arg-type]
-        live = Live(config, None, SystemClock())
-        live.install(Runtime.build(config, inventory))
-        poller = Poller(live, SnmpResources())
-        await poller.start(schedule=schedule)
+        poller = await Poller.standalone(config, inventory, schedule)
         made.append(poller)
         if schedule:  # and follow reloads, as the app's snmp_ctx does
             followers.append(asyncio.create_task(poller.run()))
